@@ -1,0 +1,228 @@
+"""The Engine seam: what an engine must do, in DynamoDB's terms.
+
+The `Table`/`Store` layer above validates every request (keys, types, sizes,
+limits, expressions) and applies the client-side behaviours (TTL read filter,
+versions, timestamps, chunking and retries) before it calls an engine, so an
+engine receives canonical, valid requests and only has to execute them with
+DynamoDB's semantics. Items, keys and values are canonical Python values (see
+`codec`); conditions, updates and projections are expression trees.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .expressions import Action, Condition, KeyCondition, Path
+from .spec import Index, TableSpec
+
+Item = dict[str, Any]
+ReturnValues = Literal["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a query or scan.
+
+    ``count`` is the number of items that matched (after the filter);
+    ``scanned_count`` the number read before the filter, which is what a
+    query or scan costs. ``last_key`` is None on the last page.
+    """
+
+    items: list[Item]
+    last_key: Item | None
+    count: int
+    scanned_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableInfo:
+    """What an engine knows about a table: its server-side spec and its state."""
+
+    spec: TableSpec
+    status: str = "ACTIVE"
+    item_count: int = 0
+    size_bytes: int = 0
+    index_status: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRequest:
+    """One element of a batch write: ``put`` an item or ``delete`` a key."""
+
+    kind: Literal["put", "delete"]
+    item: Item  # the item for put, the key for delete
+
+
+@dataclass(frozen=True, slots=True)
+class TxAction:
+    """One action of a write transaction.
+
+    ``item`` is the full item for ``put`` and the key otherwise; ``actions``
+    are the update actions for ``update``; ``condition`` is optional except for
+    ``check``.
+    """
+
+    kind: Literal["put", "update", "delete", "check"]
+    table: str
+    item: Item
+    condition: Condition | None = None
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TxGet:
+    table: str
+    key: Item
+    projection: tuple[Path, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchGetRequest:
+    keys: list[Item]
+    consistent: bool = False
+    projection: tuple[Path, ...] | None = None
+
+
+class Engine(ABC):
+    """An engine executes validated requests against one storage backend."""
+
+    #: short name used in URLs, tests and messages: "sqlite", "memory", "dynamodb"
+    kind: str = "engine"
+
+    # -- tables --------------------------------------------------------------
+
+    @abstractmethod
+    def create_table(self, spec: TableSpec) -> None:
+        """Create the table and its indexes; wait until usable. TableExists if present."""
+
+    @abstractmethod
+    def describe_table(self, name: str) -> TableInfo:
+        """TableNotFound if it does not exist."""
+
+    @abstractmethod
+    def add_index(self, table: str, index: Index) -> None:
+        """Add a global secondary index to an existing table (backfilled); wait until usable."""
+
+    @abstractmethod
+    def set_ttl(self, table: str, attribute: str | None) -> None:
+        """Enable TTL on ``attribute`` (or disable with None)."""
+
+    @abstractmethod
+    def delete_table(self, name: str) -> None:
+        """TableNotFound if it does not exist."""
+
+    @abstractmethod
+    def list_tables(self) -> list[str]:
+        """All table names, sorted."""
+
+    # -- items ---------------------------------------------------------------
+
+    @abstractmethod
+    def get_item(
+        self, table: str, key: Item, *, consistent: bool = False, projection: Sequence[Path] | None = None
+    ) -> Item | None: ...
+
+    @abstractmethod
+    def put_item(
+        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False
+    ) -> Item | None:
+        """Returns the old item when ``return_old`` (None when there was none)."""
+
+    @abstractmethod
+    def update_item(
+        self,
+        table: str,
+        key: Item,
+        actions: Sequence[Action],
+        *,
+        condition: Condition | None = None,
+        return_values: ReturnValues = "NONE",
+    ) -> Item | None:
+        """Creates the item when absent, as DynamoDB does."""
+
+    @abstractmethod
+    def delete_item(
+        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False
+    ) -> Item | None: ...
+
+    @abstractmethod
+    def query(
+        self,
+        table: str,
+        key_condition: KeyCondition,
+        *,
+        index: str | None = None,
+        filter: Condition | None = None,
+        projection: Sequence[Path] | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        start_key: Item | None = None,
+        consistent: bool = False,
+        count_only: bool = False,
+    ) -> Page: ...
+
+    @abstractmethod
+    def scan(
+        self,
+        table: str,
+        *,
+        index: str | None = None,
+        filter: Condition | None = None,
+        projection: Sequence[Path] | None = None,
+        limit: int | None = None,
+        start_key: Item | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        consistent: bool = False,
+        count_only: bool = False,
+    ) -> Page: ...
+
+    @abstractmethod
+    def batch_get(self, requests: dict[str, BatchGetRequest]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+        """At most 100 keys in all. Returns (items found per table, unprocessed keys per table)."""
+
+    @abstractmethod
+    def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
+        """At most 25 requests in all. Returns the unprocessed ones per table."""
+
+    @abstractmethod
+    def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
+        """All or nothing; TransactionCanceled with one reason per action on failure."""
+
+    @abstractmethod
+    def transact_get(self, gets: Sequence[TxGet]) -> list[Item | None]: ...
+
+    # -- maintenance ---------------------------------------------------------
+
+    def sweep_expired(self, table: str, attribute: str, now: int) -> int:
+        """Physically delete items whose TTL attribute (a number) is <= now. Returns the count.
+
+        Engines with a faster way override this; the default pages through a
+        scan and deletes each expired item conditionally, so an item whose TTL
+        was extended in the meantime survives.
+        """
+        from .errors import ConditionFailed
+        from .expressions import Attr
+
+        expired = Attr(attribute).attribute_type("N") & Attr(attribute).lte(now)
+        spec = self.describe_table(table).spec
+        names = spec.table_key_names()
+        deleted = 0
+        start: Item | None = None
+        while True:
+            page = self.scan(table, filter=expired, projection=[Path((n,)) for n in names], start_key=start)
+            for key in page.items:
+                try:
+                    self.delete_item(table, key, condition=expired)
+                    deleted += 1
+                except ConditionFailed:
+                    pass
+            start = page.last_key
+            if start is None:
+                return deleted
+
+    def close(self) -> None:
+        """Release connections; the engine is unusable afterwards."""

@@ -1,0 +1,1 @@
+"""Engines: the embedded SQLite engine and the DynamoDB engine."""

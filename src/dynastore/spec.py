@@ -1,0 +1,284 @@
+"""Table specifications: keys, indexes, TTL, billing, versioning, timestamps.
+
+A spec is plain data, written in Python or loaded from YAML/JSON::
+
+    TableSpec(name="activities", partition_key=("user_id", "S"), sort_key=("ts", "S"),
+              indexes=[Index("ByType", partition_key=("activity_type", "S"), sort_key=("ts", "S"))],
+              ttl_attribute="expires_at")
+
+.. code-block:: yaml
+
+    tables:
+      - name: activities
+        partition_key: [user_id, S]
+        sort_key: {name: ts, type: S}
+        indexes:
+          - {name: ByType, partition_key: [activity_type, S], sort_key: [ts, S]}
+        ttl_attribute: expires_at
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path as FsPath
+from typing import Any, Literal, NamedTuple, Union
+
+import yaml
+from pydantic import ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.dataclasses import dataclass
+
+from .errors import ValidationError
+
+KeyType = Literal["S", "N", "B"]
+Projection = Union[Literal["ALL", "KEYS_ONLY"], tuple[str, ...]]
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeyAttribute(NamedTuple):
+    """A key attribute: its name and DynamoDB scalar type (S, N or B)."""
+
+    name: str
+    type: KeyType
+
+
+def _key(v: Any) -> Any:
+    if v is None or isinstance(v, KeyAttribute):
+        return v
+    if isinstance(v, dict):
+        v = (v.get("name"), v.get("type", "S"))
+    elif isinstance(v, str):
+        name, _, typ = v.partition(":")
+        v = (name, typ or "S")
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise ValueError(f"a key is (name, type), got {v!r}")
+    name, typ = v
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a key attribute name must be a non-empty string, got {name!r}")
+    if len(name.encode()) > 255:
+        raise ValueError(f"key attribute name {name[:20]!r}... is longer than 255 bytes")
+    if typ not in ("S", "N", "B"):
+        raise ValueError(f"key attribute {name!r} has type {typ!r}; key types are S, N or B")
+    return KeyAttribute(name, typ)
+
+
+def _check_table_name(name: str, what: str = "table") -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{3,255}", name):
+        raise ValueError(
+            f"{what} name {name!r} is invalid: 3-255 characters of a-z, A-Z, 0-9, '_', '-' and '.'"
+        )
+    return name
+
+
+@dataclass(config=_CONFIG)
+class Index:
+    """A secondary index. ``local=True`` makes it an LSI (same partition key as the table).
+
+    ``projection`` is ``"ALL"``, ``"KEYS_ONLY"`` or a list of non-key
+    attribute names to include (DynamoDB's ``INCLUDE``).
+    """
+
+    name: str
+    partition_key: KeyAttribute | None = None
+    sort_key: KeyAttribute | None = None
+    projection: Projection = "ALL"
+    local: bool = False
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _keys(cls, v: Any) -> Any:
+        return _key(v)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_table_name(v, "index")
+
+    @field_validator("projection", mode="before")
+    @classmethod
+    def _projection(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v.upper() in ("ALL", "KEYS_ONLY"):
+                return v.upper()
+            raise ValueError(f"projection is ALL, KEYS_ONLY or a list of attribute names, got {v!r}")
+        if isinstance(v, dict):  # DynamoDB's shape: {ProjectionType: INCLUDE, NonKeyAttributes: [...]}
+            kind = str(v.get("ProjectionType", v.get("type", "ALL"))).upper()
+            if kind == "INCLUDE":
+                return tuple(v.get("NonKeyAttributes", v.get("attributes", ())))
+            return kind
+        names = tuple(v)
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise ValueError("an INCLUDE projection lists at least one attribute name")
+        if len(set(names)) != len(names):
+            raise ValueError("an INCLUDE projection lists each attribute once")
+        return names
+
+    @property
+    def projection_type(self) -> str:
+        return self.projection if isinstance(self.projection, str) else "INCLUDE"
+
+
+TimestampFormat = Literal["iso", "epoch"]
+
+
+@dataclass(config=_CONFIG)
+class TableSpec:
+    """Everything dynastore needs to create a table and to behave like it.
+
+    ``version_attribute``, ``created_at_attribute`` and ``updated_at_attribute``
+    are client-side behaviours (DynamoDB does not store them): optimistic locking
+    and automatic timestamps, applied by dynastore on every write.
+    """
+
+    name: str
+    partition_key: KeyAttribute
+    sort_key: KeyAttribute | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+    version_attribute: str | None = None
+    created_at_attribute: str | None = None
+    updated_at_attribute: str | None = None
+    timestamp_format: TimestampFormat = "iso"
+    description: str = ""
+    access_patterns: tuple[str, ...] = Field(default=())
+
+    @field_validator("partition_key", "sort_key", mode="before")
+    @classmethod
+    def _keys(cls, v: Any) -> Any:
+        return _key(v)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return _check_table_name(v)
+
+    @field_validator("indexes", mode="before")
+    @classmethod
+    def _indexes(cls, v: Any) -> Any:
+        return tuple(v or ())
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSpec:
+        names = [i.name for i in self.indexes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"index names must be unique, got {names}")
+        fixed: list[Index] = []
+        for ix in self.indexes:
+            if ix.local:
+                if ix.sort_key is None:
+                    raise ValueError(f"local index {ix.name!r} needs a sort key")
+                if self.sort_key is None:
+                    raise ValueError(f"local index {ix.name!r} needs a table with a sort key")
+                if ix.partition_key is not None and ix.partition_key != self.partition_key:
+                    raise ValueError(
+                        f"local index {ix.name!r} must use the table's partition key {self.partition_key.name!r}"
+                    )
+                ix = Index(ix.name, self.partition_key, ix.sort_key, ix.projection, True)
+            elif ix.partition_key is None:
+                raise ValueError(f"global index {ix.name!r} needs a partition key")
+            fixed.append(ix)
+        if sum(1 for i in fixed if i.local) > 5:
+            raise ValueError("a table has at most 5 local secondary indexes")
+        if sum(1 for i in fixed if not i.local) > 20:
+            raise ValueError("a table has at most 20 global secondary indexes")
+        object.__setattr__(self, "indexes", tuple(fixed))
+        # One attribute, one type: a key attribute reused by an index must agree.
+        types: dict[str, str] = {}
+        for k in self.key_attributes():
+            if types.setdefault(k.name, k.type) != k.type:
+                raise ValueError(f"attribute {k.name!r} is declared as both {types[k.name]} and {k.type}")
+        if self.billing_mode == "PROVISIONED" and (not self.read_capacity or not self.write_capacity):
+            raise ValueError("PROVISIONED billing needs read_capacity and write_capacity")
+        special = [a for a in (self.version_attribute, self.created_at_attribute, self.updated_at_attribute) if a]
+        keys = {self.partition_key.name} | ({self.sort_key.name} if self.sort_key else set())
+        for a in special:
+            if a in keys:
+                raise ValueError(f"{a!r} is a key attribute; it cannot also be a version or timestamp attribute")
+        return self
+
+    # -- derived facts -------------------------------------------------------
+
+    def key_attributes(self) -> list[KeyAttribute]:
+        """Every key attribute of the table and its indexes (table's first)."""
+        out = [self.partition_key] + ([self.sort_key] if self.sort_key else [])
+        for ix in self.indexes:
+            out += [k for k in (ix.partition_key, ix.sort_key) if k is not None]
+        return out
+
+    def table_key_names(self) -> tuple[str, ...]:
+        return (self.partition_key.name,) + ((self.sort_key.name,) if self.sort_key else ())
+
+    def index(self, name: str) -> Index:
+        for ix in self.indexes:
+            if ix.name == name:
+                return ix
+        from .errors import ValidationError as VE
+
+        raise VE(f"The table does not have the specified index: {name}")
+
+    def server_view(self) -> TableSpec:
+        """The part DynamoDB itself stores (client-side behaviours dropped)."""
+        return TableSpec(
+            name=self.name,
+            partition_key=self.partition_key,
+            sort_key=self.sort_key,
+            indexes=self.indexes,
+            ttl_attribute=self.ttl_attribute,
+            billing_mode=self.billing_mode,
+            read_capacity=self.read_capacity,
+            write_capacity=self.write_capacity,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(_ADAPTER.dump_json(self, exclude_defaults=True))
+
+
+_ADAPTER = TypeAdapter(TableSpec)
+
+
+def spec_from_dict(data: dict[str, Any]) -> TableSpec:
+    try:
+        return _ADAPTER.validate_python(data)
+    except PydanticValidationError as e:
+        raise ValidationError(f"invalid table spec {data.get('name', '?')!r}: {_pydantic_message(e)}", cause=e) from None
+
+
+def _pydantic_message(e: PydanticValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(x) for x in err.get("loc", ()))
+        msg = err.get("msg", "")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def load_specs(path: str | FsPath) -> list[TableSpec]:
+    """Table specs from a YAML or JSON file: ``{tables: [...]}``, a list, or one table."""
+    p = FsPath(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ValidationError(f"cannot read spec file {p}: {e.strerror or e}", cause=e) from None
+    try:
+        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as e:
+        raise ValidationError(f"spec file {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'}: {e}", cause=e) from None
+    if isinstance(data, dict) and "tables" in data:
+        data = data["tables"]
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ValidationError(f"spec file {p} must hold a table, a list of tables, or {{tables: [...]}}")
+    return [spec_from_dict(d) for d in data]
+
+
+def make_spec(spec: TableSpec | dict[str, Any]) -> TableSpec:
+    return spec if isinstance(spec, TableSpec) else spec_from_dict(spec)

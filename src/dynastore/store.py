@@ -1,0 +1,289 @@
+"""`Store`: tables on one engine, transactions across them, and `open_store(url)`.
+
+Stores are plain objects: open as many as you like (two at once is how you
+migrate from one backend to another); nothing here is a global singleton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .engine import Engine, Item, TableInfo, TxAction, TxGet
+from .errors import ConditionFailed, TableNotFound, TransactionCanceled, ValidationError
+from .expressions import Action, Condition, Path
+from .limits import MAX_TRANSACT_ACTIONS, MAX_TRANSACTION_BYTES, item_size
+from .retry import RetryPolicy
+from .spec import Index, TableSpec, load_specs, make_spec
+from .table import UNSET, Table
+from .validation import check_condition, key_of, projection_paths
+
+
+def open_store(url: str | None = None, *, retry: RetryPolicy | None = None, **options: Any) -> Store:
+    """A store on the engine the URL names.
+
+    - ``sqlite:///data/app.db`` (relative path), ``sqlite:////abs/app.db``: the embedded engine, one file
+    - ``memory://``: the embedded engine in memory (gone when the store closes)
+    - ``dynamodb://?region=us-east-1`` (AWS), ``dynamodb://?endpoint=http://127.0.0.1:8000&region=us-east-1``
+      (any DynamoDB-compatible endpoint); ``profile=`` picks an AWS profile
+
+    With no URL, the environment decides (`Settings`: ``DYNASTORE_URL``, or
+    ``DYNAMODB_ENABLED``/``DYNAMODB_ENDPOINT``/``AWS_REGION``), defaulting to
+    ``sqlite:///data/dynastore.db``.
+    """
+    if url is None:
+        from .settings import Settings
+
+        url = Settings().store_url()
+    return Store(engine_from_url(url, **options), retry=retry, url=url)
+
+
+def engine_from_url(url: str, **options: Any) -> Engine:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    if scheme == "memory":
+        from .engines.sqlite import SQLiteEngine
+
+        return SQLiteEngine(":memory:", **options)
+    if scheme == "sqlite":
+        from .engines.sqlite import SQLiteEngine
+
+        # sqlite:///rel/path -> "rel/path"; sqlite:////abs/path -> "/abs/path" (SQLAlchemy's convention)
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        if parts.netloc:
+            path = parts.netloc + "/" + path
+        if not path:
+            raise ValidationError(f"store URL {url!r} names no file: use sqlite:///path/to/file.db")
+        return SQLiteEngine(path, **options)
+    if scheme == "dynamodb":
+        from .engines.dynamodb import DynamoDBEngine
+
+        return DynamoDBEngine(
+            region=query.pop("region", None),
+            endpoint=query.pop("endpoint", None),
+            profile=query.pop("profile", None),
+            **{**query, **options},
+        )
+    raise ValidationError(
+        f"unknown store URL {url!r}: use sqlite:///path.db, memory:// or dynamodb://?region=...&endpoint=..."
+    )
+
+
+class Store:
+    """Tables on one engine. Use as a context manager to close it."""
+
+    def __init__(self, engine: Engine, *, retry: RetryPolicy | None = None, url: str | None = None):
+        self.engine = engine
+        self.retry = retry or RetryPolicy()
+        self.url = url
+        self._specs: dict[str, TableSpec] = {}
+
+    def __repr__(self) -> str:
+        return f"<Store {self.url or self.engine.kind}>"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.close()
+
+    # -- tables --------------------------------------------------------------
+
+    def create_table(self, spec: TableSpec | Mapping[str, Any]) -> Table:
+        """Create the table as specified, or bring an existing one up to the spec.
+
+        Idempotent: creates what is missing (the table, a missing global
+        index, TTL) and waits until it is usable. A spec that contradicts the
+        existing table's keys or indexes is a ValidationError naming the difference.
+        """
+        spec = make_spec(dict(spec)) if isinstance(spec, Mapping) else make_spec(spec)
+        try:
+            info = self.engine.describe_table(spec.name)
+        except TableNotFound:
+            info = None
+        if info is None:
+            self.engine.create_table(spec.server_view())
+            if spec.ttl_attribute:
+                self.engine.set_ttl(spec.name, spec.ttl_attribute)
+        else:
+            self._reconcile(spec, info)
+        self._specs[spec.name] = spec
+        return Table(self, spec)
+
+    def create_tables_from_file(self, path: str) -> list[Table]:
+        return [self.create_table(s) for s in load_specs(path)]
+
+    def _reconcile(self, spec: TableSpec, info: TableInfo) -> None:
+        have = info.spec
+        diffs = []
+        if have.partition_key != spec.partition_key:
+            diffs.append(f"partition key is {tuple(have.partition_key)}, spec says {tuple(spec.partition_key)}")
+        if have.sort_key != spec.sort_key:
+            diffs.append(f"sort key is {tuple(have.sort_key) if have.sort_key else None}, "
+                         f"spec says {tuple(spec.sort_key) if spec.sort_key else None}")
+        existing = {ix.name: ix for ix in have.indexes}
+        missing: list[Index] = []
+        for ix in spec.indexes:
+            cur = existing.get(ix.name)
+            if cur is None:
+                if ix.local:
+                    diffs.append(f"local index {ix.name!r} is missing and local indexes can only be made with the table")
+                else:
+                    missing.append(ix)
+                continue
+            for what in ("partition_key", "sort_key", "local"):
+                if getattr(cur, what) != getattr(ix, what):
+                    diffs.append(f"index {ix.name!r} {what} is {getattr(cur, what)}, spec says {getattr(ix, what)}")
+            if cur.projection_type != ix.projection_type or (
+                ix.projection_type == "INCLUDE" and set(cur.projection) != set(ix.projection)
+            ):
+                diffs.append(f"index {ix.name!r} projection is {cur.projection}, spec says {ix.projection}")
+        if spec.ttl_attribute and have.ttl_attribute and have.ttl_attribute != spec.ttl_attribute:
+            diffs.append(f"TTL is on {have.ttl_attribute!r}, spec says {spec.ttl_attribute!r}")
+        if diffs:
+            raise ValidationError(f"table {spec.name!r} exists and differs from its spec: " + "; ".join(diffs))
+        for ix in missing:
+            self.engine.add_index(spec.name, ix)
+        if spec.ttl_attribute and not have.ttl_attribute:
+            self.engine.set_ttl(spec.name, spec.ttl_attribute)
+
+    def table(self, name_or_spec: str | TableSpec) -> Table:
+        """A table that exists. A spec adds its client-side behaviours (versions, timestamps)."""
+        if isinstance(name_or_spec, TableSpec):
+            self._specs[name_or_spec.name] = name_or_spec
+            return Table(self, name_or_spec)
+        spec = self._specs.get(name_or_spec)
+        if spec is None:
+            spec = self.engine.describe_table(name_or_spec).spec
+        return Table(self, spec)
+
+    def tables(self) -> list[str]:
+        return self.engine.list_tables()
+
+    def describe(self, name: str) -> TableInfo:
+        return self.engine.describe_table(name)
+
+    def delete_table(self, name: str) -> None:
+        self.engine.delete_table(name)
+        self._specs.pop(name, None)
+
+    # -- transactions --------------------------------------------------------
+
+    def transaction(self, *, token: str | None = None) -> Transaction:
+        """A write transaction: add actions, then ``commit()`` (or leave a ``with`` block)."""
+        return Transaction(self, token=token)
+
+    def transact_get(self, gets: Iterable[tuple[Table, Mapping[str, Any]] | tuple[Table, Mapping[str, Any], Any]]) -> list[Item | None]:
+        """Read up to 100 items atomically; one result (or None) per request, in order."""
+        reqs: list[TxGet] = []
+        tables: list[Table] = []
+        for g in gets:
+            table, key = g[0], g[1]
+            paths = projection_paths(g[2]) if len(g) > 2 else None
+            reqs.append(TxGet(table.name, table.key(key), paths))
+            tables.append(table)
+        _check_tx_size(len(reqs))
+        _check_unique([(r.table, r.key) for r in reqs], tables)
+        items = self.engine.transact_get(reqs)
+        return [t._visible(i, False) for t, i in zip(tables, items)]
+
+
+def _check_tx_size(n: int) -> None:
+    if n == 0:
+        raise ValidationError("a transaction needs at least one action")
+    if n > MAX_TRANSACT_ACTIONS:
+        raise ValidationError(
+            f"1 validation error detected: Value at 'transactItems' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_TRANSACT_ACTIONS} (got {n})"
+        )
+
+
+def _check_unique(keys: Sequence[tuple[str, Item]], tables: Sequence[Table]) -> None:
+    seen = set()
+    for (name, key), table in zip(keys, tables):
+        kt = (name,) + tuple((type(key[n]).__name__, key[n]) for n in table._key_names)
+        if kt in seen:
+            raise ValidationError("Transaction request cannot include multiple operations on one item")
+        seen.add(kt)
+
+
+class Transaction:
+    """Up to 100 writes that all happen or none do.
+
+    ::
+
+        with store.transaction() as tx:
+            tx.put(orders, {...}, condition=Attr("order_id").not_exists())
+            tx.update(stock, {"sku": "a"}, Attr("qty").set(Attr("qty") - 1), condition=Attr("qty").gt(0))
+
+    On failure ``TransactionCanceled.reasons`` says, per action, why.
+    ``token`` makes the commit idempotent for 10 minutes (DynamoDB's
+    ClientRequestToken): retrying the same transaction with it is a no-op.
+    """
+
+    def __init__(self, store: Store, *, token: str | None = None):
+        self.store = store
+        self.token = token
+        self.actions: list[TxAction] = []
+        self._tables: list[Table] = []
+        self.committed = False
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is None and not self.committed:
+            self.commit()
+
+    def _add(self, table: Table | str, action: TxAction) -> Transaction:
+        self.actions.append(action)
+        self._tables.append(table if isinstance(table, Table) else self.store.table(table))
+        return self
+
+    def _t(self, table: Table | str) -> Table:
+        return table if isinstance(table, Table) else self.store.table(table)
+
+    def put(self, table: Table | str, item: Mapping[str, Any], *, condition: Condition | None = None,
+            expected_version: Any = UNSET) -> Transaction:
+        t = self._t(table)
+        new, cond = t.prepare_put(item, condition, expected_version)
+        return self._add(t, TxAction("put", t.name, new, cond))
+
+    def update(self, table: Table | str, key: Mapping[str, Any], actions: Action | Sequence[Action], *,
+               condition: Condition | None = None, expected_version: Any = UNSET) -> Transaction:
+        t = self._t(table)
+        acts, cond = t.prepare_update(actions, condition, expected_version)
+        return self._add(t, TxAction("update", t.name, t.key(key), cond, acts))
+
+    def delete(self, table: Table | str, key: Mapping[str, Any], *, condition: Condition | None = None,
+               expected_version: Any = UNSET) -> Transaction:
+        t = self._t(table)
+        return self._add(t, TxAction("delete", t.name, t.key(key), t.prepare_delete(condition, expected_version)))
+
+    def check(self, table: Table | str, key: Mapping[str, Any], condition: Condition) -> Transaction:
+        t = self._t(table)
+        if condition is None:
+            raise ValidationError("a condition check needs a condition")
+        check_condition(condition)
+        return self._add(t, TxAction("check", t.name, t.key(key), condition))
+
+    def commit(self) -> None:
+        if self.committed:
+            raise ValidationError("this transaction was already committed")
+        _check_tx_size(len(self.actions))
+        keys = [(a.table, key_of(t.spec, a.item)) for a, t in zip(self.actions, self._tables)]
+        _check_unique(keys, self._tables)
+        total = sum(item_size(a.item) for a in self.actions)
+        if total > MAX_TRANSACTION_BYTES:
+            raise ValidationError("Transaction size has exceeded the maximum allowed size of 4 MB")
+        if self.token is not None and (not isinstance(self.token, str) or not 1 <= len(self.token) <= 36):
+            raise ValidationError("token (ClientRequestToken) must be a string of 1 to 36 characters")
+        self.store.engine.transact_write(self.actions, token=self.token)
+        self.committed = True
+
+
