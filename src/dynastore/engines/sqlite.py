@@ -1,0 +1,769 @@
+"""The embedded engine: DynamoDB's semantics on one SQLite file (or in memory).
+
+Layout: a catalogue table ``_dynastore_tables``; per DynamoDB table a
+WITHOUT ROWID table ``t<id>(h, pk, sk, item, size, exp)`` keyed by
+``(h, pk, sk)``, where ``pk``/``sk`` are order-preserving key encodings
+(`keycodec`) and ``h`` a 32-bit hash of ``pk``: queries fix ``(h, pk)`` and
+range over ``sk``, scans walk ``h`` order (as DynamoDB's hash order) and a
+parallel-scan segment is a range of ``h``. Each secondary index is a table
+``t<id>_<n>(h, ipk, isk, pk, sk)`` pointing back at the base row.
+
+Writes run in ``BEGIN IMMEDIATE`` transactions, so a read-check-write
+(conditions, updates, transactions) is atomic across threads and processes;
+WAL mode lets readers proceed during writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, fields, is_dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInfo, TxAction, TxGet, WriteRequest
+from ..errors import (
+    CancellationReason,
+    ConditionFailed,
+    DynastoreError,
+    IdempotencyMismatch,
+    StoreUnavailable,
+    TableExists,
+    TableNotFound,
+    TransactionCanceled,
+    ValidationError,
+)
+from ..expressions import Action, Condition, KeyCondition, Path
+from ..expressions.evaluate import apply_update, evaluate, project
+from ..limits import MAX_BATCH_GET_RESPONSE_BYTES, MAX_PAGE_BYTES, TOKEN_WINDOW_SECONDS, item_size
+from ..spec import Index, TableSpec, spec_from_dict
+from ..validation import check_item, key_of
+from .keycodec import encoder_for, pack_item, prefix_successor, unpack_item
+
+_CATALOGUE = """
+CREATE TABLE IF NOT EXISTS _dynastore_tables (
+    name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, spec TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _dynastore_tokens (
+    token TEXT PRIMARY KEY, digest TEXT NOT NULL, created REAL NOT NULL
+);
+"""
+
+
+def _hash(pk: bytes) -> int:
+    return zlib.crc32(pk)
+
+
+@dataclass
+class _IndexMeta:
+    spec: Index
+    sql_name: str
+    pk_name: str
+    sk_name: str | None
+    enc_pk: Callable[[Any], bytes]
+    enc_sk: Callable[[Any], bytes] | None
+    pk_type: str
+    sk_type: str | None
+    projected: frozenset[str] | None  # None = ALL
+
+    def keys(self, item: Item) -> tuple[bytes, bytes] | None:
+        """Index key bytes of an item, or None when the item is not in this (sparse) index."""
+        v = item.get(self.pk_name)
+        if v is None or _type(v) != self.pk_type:
+            return None
+        ipk = self.enc_pk(v)
+        if self.sk_name is None:
+            return ipk, b""
+        s = item.get(self.sk_name)
+        if s is None or _type(s) != self.sk_type:
+            return None
+        return ipk, self.enc_sk(s)  # type: ignore[misc]
+
+
+def _type(v: Any) -> str:
+    t = type(v)
+    if t is str:
+        return "S"
+    if t is int or t is Decimal:
+        return "N"
+    if t is bytes:
+        return "B"
+    return "?"
+
+
+@dataclass
+class _TableMeta:
+    spec: TableSpec
+    id: int
+    sql: str
+    pk_name: str
+    sk_name: str | None
+    enc_pk: Callable[[Any], bytes]
+    enc_sk: Callable[[Any], bytes] | None
+    indexes: dict[str, _IndexMeta]
+    ttl: str | None
+    sql_get: str
+    sql_put: str
+    sql_delete: str
+
+    def key_bytes(self, key: Item) -> tuple[int, bytes, bytes]:
+        pk = self.enc_pk(key[self.pk_name])
+        sk = self.enc_sk(key[self.sk_name]) if self.sk_name is not None else b""  # type: ignore[misc]
+        return _hash(pk), pk, sk
+
+    def exp(self, item: Item) -> float | None:
+        if self.ttl is None:
+            return None
+        v = item.get(self.ttl)
+        t = type(v)
+        return float(v) if t is int or t is Decimal else None
+
+    def key_names(self) -> tuple[str, ...]:
+        return (self.pk_name,) + ((self.sk_name,) if self.sk_name else ())
+
+
+def _build_meta(spec: TableSpec, table_id: int) -> _TableMeta:
+    sql = f"t{table_id}"
+    indexes = {}
+    for n, ix in enumerate(spec.indexes):
+        indexes[ix.name] = _index_meta(spec, ix, f"{sql}_{_index_sql_suffix(ix.name)}")
+    return _TableMeta(
+        spec=spec,
+        id=table_id,
+        sql=sql,
+        pk_name=spec.partition_key.name,
+        sk_name=spec.sort_key.name if spec.sort_key else None,
+        enc_pk=encoder_for(spec.partition_key.type),
+        enc_sk=encoder_for(spec.sort_key.type) if spec.sort_key else None,
+        indexes=indexes,
+        ttl=spec.ttl_attribute,
+        sql_get=f"SELECT item FROM {sql} WHERE h=? AND pk=? AND sk=?",
+        sql_put=f"INSERT OR REPLACE INTO {sql} (h, pk, sk, item, size, exp) VALUES (?,?,?,?,?,?)",
+        sql_delete=f"DELETE FROM {sql} WHERE h=? AND pk=? AND sk=?",
+    )
+
+
+def _index_sql_suffix(name: str) -> str:
+    # index names allow '.', '-' which SQL identifiers do not; a digest keeps them apart
+    return hashlib.sha1(name.encode()).hexdigest()[:12]
+
+
+def _index_meta(spec: TableSpec, ix: Index, sql_name: str) -> _IndexMeta:
+    assert ix.partition_key is not None
+    if ix.projection == "ALL":
+        projected = None
+    else:
+        names = set(spec.table_key_names())
+        names.add(ix.partition_key.name)
+        if ix.sort_key:
+            names.add(ix.sort_key.name)
+        if ix.projection != "KEYS_ONLY":
+            names.update(ix.projection)
+        projected = frozenset(names)
+    return _IndexMeta(
+        spec=ix,
+        sql_name=sql_name,
+        pk_name=ix.partition_key.name,
+        sk_name=ix.sort_key.name if ix.sort_key else None,
+        enc_pk=encoder_for(ix.partition_key.type),
+        enc_sk=encoder_for(ix.sort_key.type) if ix.sort_key else None,
+        pk_type=ix.partition_key.type,
+        sk_type=ix.sort_key.type if ix.sort_key else None,
+        projected=projected,
+    )
+
+
+class SQLiteEngine(Engine):
+    """DynamoDB semantics on SQLite. ``path`` is a file, or ``":memory:"``."""
+
+    def __init__(self, path: str, *, busy_timeout: float = 30.0, synchronous: str = "NORMAL"):
+        self.path = path
+        self.kind = "memory" if path == ":memory:" else "sqlite"
+        self._busy_ms = int(busy_timeout * 1000)
+        if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValidationError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
+        self._synchronous = synchronous.upper()
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._meta: dict[str, _TableMeta] = {}
+        self._closed = False
+        if self.kind == "memory":
+            # One connection shared by all threads, serialised by a lock: an
+            # in-memory database is private to its connection.
+            self._lock: Any = threading.RLock()
+            self._shared = self._connect()
+        else:
+            self._lock = nullcontext()
+            directory = os.path.dirname(os.path.abspath(path))
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError as e:
+                raise StoreUnavailable(f"cannot create directory {directory}: {e.strerror}", cause=e) from None
+            self._shared = None
+        with self._lock:
+            self._conn().executescript(_CATALOGUE)
+
+    # -- connections ---------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_ms / 1000)
+            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+            if self.kind != "memory":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {e}", cause=e) from None
+        with self._conns_lock:
+            self._conns.append(conn)
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._shared is not None:
+            return self._shared
+        try:
+            return self._local.conn  # type: ignore[no-any-return]
+        except AttributeError:
+            if self._closed:
+                raise StoreUnavailable("the store is closed") from None
+            conn = self._local.conn = self._connect()
+            return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
+        with self._lock:
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as e:
+                raise StoreUnavailable(f"SQLite database {self.path!r} is busy: {e}", cause=e) from None
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    # -- catalogue -----------------------------------------------------------
+
+    def _table(self, name: str) -> _TableMeta:
+        m = self._meta.get(name)
+        if m is not None:
+            return m
+        with self._lock:
+            row = self._conn().execute("SELECT id, spec FROM _dynastore_tables WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise TableNotFound(f"Requested resource not found: Table: {name} not found")
+        m = _build_meta(spec_from_dict(json.loads(row[1])), row[0])
+        self._meta[name] = m
+        return m
+
+    def _forget(self, name: str) -> None:
+        self._meta.pop(name, None)
+
+    def create_table(self, spec: TableSpec) -> None:
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM _dynastore_tables WHERE name=?", (spec.name,)).fetchone():
+                raise TableExists(f"Table already exists: {spec.name}")
+            table_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM _dynastore_tables").fetchone()[0]
+            meta = _build_meta(spec, table_id)
+            conn.execute(
+                f"CREATE TABLE {meta.sql} (h INTEGER NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, "
+                "item BLOB NOT NULL, size INTEGER NOT NULL, exp REAL, PRIMARY KEY (h, pk, sk)) WITHOUT ROWID"
+            )
+            conn.execute(f"CREATE INDEX {meta.sql}_exp ON {meta.sql}(exp) WHERE exp IS NOT NULL")
+            for im in meta.indexes.values():
+                self._create_index_table(conn, im)
+            conn.execute(
+                "INSERT INTO _dynastore_tables (name, id, spec, created) VALUES (?,?,?,?)",
+                (spec.name, table_id, json.dumps(spec.to_dict()), time.time()),
+            )
+        self._forget(spec.name)
+
+    @staticmethod
+    def _create_index_table(conn: sqlite3.Connection, im: _IndexMeta) -> None:
+        conn.execute(
+            f"CREATE TABLE {im.sql_name} (h INTEGER NOT NULL, ipk BLOB NOT NULL, isk BLOB NOT NULL, "
+            "pk BLOB NOT NULL, sk BLOB NOT NULL, bh INTEGER NOT NULL, PRIMARY KEY (h, ipk, isk, pk, sk)) WITHOUT ROWID"
+        )
+
+    def describe_table(self, name: str) -> TableInfo:
+        m = self._table(name)
+        with self._lock:
+            count, size = self._conn().execute(f"SELECT count(*), coalesce(sum(size), 0) FROM {m.sql}").fetchone()
+        return TableInfo(m.spec, "ACTIVE", count, size, {ix: "ACTIVE" for ix in m.indexes})
+
+    def list_tables(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn().execute("SELECT name FROM _dynastore_tables ORDER BY name")]
+
+    def delete_table(self, name: str) -> None:
+        with self._write() as conn:
+            row = conn.execute("SELECT id, spec FROM _dynastore_tables WHERE name=?", (name,)).fetchone()
+            if row is None:
+                raise TableNotFound(f"Requested resource not found: Table: {name} not found")
+            meta = _build_meta(spec_from_dict(json.loads(row[1])), row[0])
+            for im in meta.indexes.values():
+                conn.execute(f"DROP TABLE IF EXISTS {im.sql_name}")
+            conn.execute(f"DROP TABLE IF EXISTS {meta.sql}")
+            conn.execute("DELETE FROM _dynastore_tables WHERE name=?", (name,))
+        self._forget(name)
+
+    def _save_spec(self, conn: sqlite3.Connection, spec: TableSpec) -> None:
+        conn.execute("UPDATE _dynastore_tables SET spec=? WHERE name=?", (json.dumps(spec.to_dict()), spec.name))
+
+    def add_index(self, table: str, index: Index) -> None:
+        self._forget(table)
+        m = self._table(table)
+        if index.name in m.indexes:
+            raise ValidationError(f"Attempting to create an index which already exists: {index.name}")
+        if index.local:
+            raise ValidationError("local secondary indexes can only be created with the table")
+        new_spec = spec_from_dict({**m.spec.to_dict(), "indexes": [i for i in m.spec.to_dict().get("indexes", [])]
+                                   + [_index_dict(index)]})
+        new_meta = _build_meta(new_spec, m.id)
+        im = new_meta.indexes[index.name]
+        with self._write() as conn:
+            self._create_index_table(conn, im)
+            for h, pk, sk, blob in conn.execute(f"SELECT h, pk, sk, item FROM {m.sql}").fetchall():
+                item = unpack_item(blob)
+                keys = im.keys(item)
+                if keys is not None:
+                    conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
+                                 (_hash(keys[0]), keys[0], keys[1], pk, sk, h))
+            self._save_spec(conn, new_spec)
+        self._forget(table)
+
+    def set_ttl(self, table: str, attribute: str | None) -> None:
+        self._forget(table)
+        m = self._table(table)
+        new_spec = spec_from_dict({**m.spec.to_dict(), "ttl_attribute": attribute})
+        new_meta = _build_meta(new_spec, m.id)
+        with self._write() as conn:
+            rows = conn.execute(f"SELECT h, pk, sk, item FROM {m.sql}").fetchall()
+            for h, pk, sk, blob in rows:
+                conn.execute(f"UPDATE {m.sql} SET exp=? WHERE h=? AND pk=? AND sk=?",
+                             (new_meta.exp(unpack_item(blob)), h, pk, sk))
+            self._save_spec(conn, new_spec)
+        self._forget(table)
+
+    # -- single items --------------------------------------------------------
+
+    def get_item(self, table: str, key: Item, *, consistent: bool = False,
+                 projection: Sequence[Path] | None = None) -> Item | None:
+        m = self._meta.get(table) or self._table(table)
+        pk = m.enc_pk(key[m.pk_name])
+        sk = m.enc_sk(key[m.sk_name]) if m.sk_name is not None else b""  # type: ignore[misc]
+        with self._lock:
+            row = self._conn().execute(m.sql_get, (_hash(pk), pk, sk)).fetchone()
+        if row is None:
+            return None
+        item = unpack_item(row[0])
+        return project(item, projection) if projection is not None else item
+
+    def _load(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes]) -> Item | None:
+        row = conn.execute(m.sql_get, hk).fetchone()
+        return unpack_item(row[0]) if row is not None else None
+
+    def _store(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes],
+               old: Item | None, new: Item) -> None:
+        blob = pack_item(new)
+        conn.execute(m.sql_put, (hk[0], hk[1], hk[2], blob, item_size(new), m.exp(new)))
+        if m.indexes:
+            self._reindex(conn, m, hk, old, new)
+
+    def _reindex(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes],
+                 old: Item | None, new: Item | None) -> None:
+        bh, pk, sk = hk
+        for im in m.indexes.values():
+            before = im.keys(old) if old is not None else None
+            after = im.keys(new) if new is not None else None
+            if before == after:
+                continue
+            if before is not None:
+                conn.execute(f"DELETE FROM {im.sql_name} WHERE h=? AND ipk=? AND isk=? AND pk=? AND sk=?",
+                             (_hash(before[0]), before[0], before[1], pk, sk))
+            if after is not None:
+                conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
+                             (_hash(after[0]), after[0], after[1], pk, sk, bh))
+
+    def _remove(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes], old: Item) -> None:
+        conn.execute(m.sql_delete, hk)
+        if m.indexes:
+            self._reindex(conn, m, hk, old, None)
+
+    def put_item(self, table: str, item: Item, *, condition: Condition | None = None,
+                 return_old: bool = False) -> Item | None:
+        m = self._meta.get(table) or self._table(table)
+        hk = m.key_bytes(item)
+        with self._write() as conn:
+            if m.indexes or condition is not None or return_old:
+                old = self._load(conn, m, hk)
+                if condition is not None and not evaluate(condition, old or {}):
+                    raise ConditionFailed("The conditional request failed")
+            else:
+                old = None
+            self._store(conn, m, hk, old, item)
+        return old if return_old else None
+
+    def update_item(self, table: str, key: Item, actions: Sequence[Action], *,
+                    condition: Condition | None = None, return_values: ReturnValues = "NONE") -> Item | None:
+        m = self._meta.get(table) or self._table(table)
+        hk = m.key_bytes(key)
+        with self._write() as conn:
+            old = self._load(conn, m, hk)
+            if condition is not None and not evaluate(condition, old or {}):
+                raise ConditionFailed("The conditional request failed")
+            new = self._updated(m, key, old, actions)
+            self._store(conn, m, hk, old, new)
+        return _return_values(return_values, old, new, actions)
+
+    @staticmethod
+    def _updated(m: _TableMeta, key: Item, old: Item | None, actions: Sequence[Action]) -> Item:
+        new = apply_update(old if old is not None else dict(key), actions)
+        check_item(m.spec, new, normalized=True)
+        return new
+
+    def delete_item(self, table: str, key: Item, *, condition: Condition | None = None,
+                    return_old: bool = False) -> Item | None:
+        m = self._meta.get(table) or self._table(table)
+        hk = m.key_bytes(key)
+        with self._write() as conn:
+            old = self._load(conn, m, hk)
+            if condition is not None and not evaluate(condition, old or {}):
+                raise ConditionFailed("The conditional request failed")
+            if old is not None:
+                self._remove(conn, m, hk, old)
+        return old if return_old else None
+
+    # -- queries and scans ---------------------------------------------------
+
+    def query(self, table: str, key_condition: KeyCondition, *, index: str | None = None,
+              filter: Condition | None = None, projection: Sequence[Path] | None = None,
+              limit: int | None = None, reverse: bool = False, start_key: Item | None = None,
+              consistent: bool = False, count_only: bool = False) -> Page:
+        m = self._meta.get(table) or self._table(table)
+        order = "DESC" if reverse else "ASC"
+        if index is None:
+            pkb = m.enc_pk(key_condition.partition_value)
+            where = ["b.h=?", "b.pk=?"]
+            args: list[Any] = [_hash(pkb), pkb]
+            where_sk, args_sk = _sort_clause("b.sk", m.enc_sk, key_condition)
+            where += where_sk
+            args += args_sk
+            if start_key is not None:
+                _, _, ssk = m.key_bytes(start_key)
+                where.append("b.sk < ?" if reverse else "b.sk > ?")
+                args.append(ssk)
+            sql = (f"SELECT b.item, b.size FROM {m.sql} b WHERE {' AND '.join(where)} "
+                   f"ORDER BY b.sk {order}")
+            im = None
+        else:
+            im = self._index(m, index)
+            ipk = im.enc_pk(key_condition.partition_value)
+            where = ["i.h=?", "i.ipk=?"]
+            args = [_hash(ipk), ipk]
+            where_sk, args_sk = _sort_clause("i.isk", im.enc_sk, key_condition)
+            where += where_sk
+            args += args_sk
+            if start_key is not None:
+                ikeys = im.keys(start_key)
+                if ikeys is None:
+                    raise ValidationError("The provided starting key is invalid")
+                _, spk, ssk = m.key_bytes(start_key)
+                where.append("(i.isk, i.pk, i.sk) " + ("<" if reverse else ">") + " (?, ?, ?)")
+                args += [ikeys[1], spk, ssk]
+            sql = (f"SELECT b.item, b.size FROM {im.sql_name} i JOIN {m.sql} b "
+                   f"ON b.h=i.bh AND b.pk=i.pk AND b.sk=i.sk WHERE {' AND '.join(where)} "
+                   f"ORDER BY i.isk {order}, i.pk {order}, i.sk {order}")
+        return self._page(m, im, sql, args, filter, projection, limit, count_only)
+
+    def _index(self, m: _TableMeta, name: str) -> _IndexMeta:
+        im = m.indexes.get(name)
+        if im is None:
+            raise ValidationError(f"The table does not have the specified index: {name}")
+        return im
+
+    def scan(self, table: str, *, index: str | None = None, filter: Condition | None = None,
+             projection: Sequence[Path] | None = None, limit: int | None = None,
+             start_key: Item | None = None, segment: int | None = None, total_segments: int | None = None,
+             consistent: bool = False, count_only: bool = False) -> Page:
+        m = self._meta.get(table) or self._table(table)
+        where: list[str] = []
+        args: list[Any] = []
+        if index is None:
+            alias, cols = "b", "b.h, b.pk, b.sk"
+            source = f"{m.sql} b"
+        else:
+            im = self._index(m, index)
+            alias, cols = "i", "i.h, i.ipk, i.isk, i.pk, i.sk"
+            source = f"{im.sql_name} i JOIN {m.sql} b ON b.h=i.bh AND b.pk=i.pk AND b.sk=i.sk"
+        if segment is not None and total_segments is not None:
+            lo = segment * 2**32 // total_segments
+            hi = (segment + 1) * 2**32 // total_segments
+            where += [f"{alias}.h >= ?", f"{alias}.h < ?"]
+            args += [lo, hi]
+        if start_key is not None:
+            h, pk, sk = m.key_bytes(start_key)
+            if index is None:
+                where.append("(b.h, b.pk, b.sk) > (?, ?, ?)")
+                args += [h, pk, sk]
+            else:
+                ikeys = im.keys(start_key)
+                if ikeys is None:
+                    raise ValidationError("The provided starting key is invalid")
+                where.append("(i.h, i.ipk, i.isk, i.pk, i.sk) > (?, ?, ?, ?, ?)")
+                args += [_hash(ikeys[0]), ikeys[0], ikeys[1], pk, sk]
+        sql = f"SELECT b.item, b.size FROM {source}"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += f" ORDER BY {cols}"
+        return self._page(m, im if index is not None else None, sql, args, filter, projection, limit, count_only)
+
+    def _page(self, m: _TableMeta, im: _IndexMeta | None, sql: str, args: list[Any],
+              filter: Condition | None, projection: Sequence[Path] | None, limit: int | None,
+              count_only: bool) -> Page:
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        items: list[Item] = []
+        scanned = 0
+        matched = 0
+        read = 0
+        last_blob = b""
+        full = False
+        projected = im.projected if im is not None else None
+        decode = filter is not None or not count_only
+        with self._lock:
+            cur = self._conn().execute(sql, args)
+            for blob, size in cur:
+                scanned += 1
+                read += size
+                last_blob = blob
+                if decode:
+                    item = unpack_item(blob)
+                    if projected is not None:
+                        item = {k: v for k, v in item.items() if k in projected}
+                    if filter is None or evaluate(filter, item):
+                        matched += 1
+                        if not count_only:
+                            items.append(project(item, projection) if projection is not None else item)
+                else:
+                    matched += 1
+                # DynamoDB stops once the page has read 1 MB, counting the item that crosses it
+                if (limit is not None and scanned >= limit) or read >= MAX_PAGE_BYTES:
+                    full = True
+                    break
+            cur.close()
+        last_key = None
+        if full:
+            last_item = unpack_item(last_blob)
+            names = m.key_names()
+            if im is not None:
+                names += tuple(n for n in (im.pk_name, im.sk_name) if n is not None and n not in names)
+            last_key = {n: last_item[n] for n in names}
+        return Page(items, last_key, matched, scanned)
+
+    # -- batches -------------------------------------------------------------
+
+    def batch_get(self, requests: dict[str, BatchGetRequest]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+        found: dict[str, list[Item]] = {}
+        unprocessed: dict[str, list[Item]] = {}
+        total = 0
+        with self._lock:
+            conn = self._conn()
+            for table, req in requests.items():
+                m = self._table(table)
+                out = found.setdefault(table, [])
+                for i, key in enumerate(req.keys):
+                    if total >= MAX_BATCH_GET_RESPONSE_BYTES:
+                        unprocessed[table] = req.keys[i:]
+                        break
+                    row = conn.execute(m.sql_get, m.key_bytes(key)).fetchone()
+                    if row is None:
+                        continue
+                    item = unpack_item(row[0])
+                    total += item_size(item)
+                    out.append(project(item, req.projection) if req.projection is not None else item)
+        return found, unprocessed
+
+    def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
+        metas = {t: self._table(t) for t in requests}
+        with self._write() as conn:
+            for table, reqs in requests.items():
+                m = metas[table]
+                for r in reqs:
+                    hk = m.key_bytes(r.item)
+                    old = self._load(conn, m, hk) if m.indexes or r.kind == "delete" else None
+                    if r.kind == "put":
+                        self._store(conn, m, hk, old, r.item)
+                    elif old is not None:
+                        self._remove(conn, m, hk, old)
+        return {}
+
+    # -- transactions --------------------------------------------------------
+
+    def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
+        metas = [self._table(a.table) for a in actions]
+        digest = _digest(actions) if token is not None else None
+        with self._write() as conn:
+            if token is not None:
+                conn.execute("DELETE FROM _dynastore_tokens WHERE created < ?", (time.time() - TOKEN_WINDOW_SECONDS,))
+                row = conn.execute("SELECT digest FROM _dynastore_tokens WHERE token=?", (token,)).fetchone()
+                if row is not None:
+                    if row[0] != digest:
+                        raise IdempotencyMismatch(
+                            "Request with the same client token has different parameters than the original request"
+                        )
+                    return
+            reasons: list[CancellationReason] = []
+            plan: list[tuple[_TableMeta, tuple[int, bytes, bytes], Item | None, Item | None]] = []
+            failed = False
+            for a, m in zip(actions, metas):
+                hk = m.key_bytes(a.item)
+                old = self._load(conn, m, hk)
+                if a.condition is not None and not evaluate(a.condition, old or {}):
+                    reasons.append(CancellationReason("ConditionalCheckFailed", "The conditional request failed"))
+                    failed = True
+                    continue
+                try:
+                    if a.kind == "put":
+                        new: Item | None = a.item
+                    elif a.kind == "update":
+                        new = self._updated(m, key_of(m.spec, a.item), old, a.actions)
+                    elif a.kind == "delete":
+                        new = None
+                    else:
+                        new = old
+                except ValidationError as e:
+                    reasons.append(CancellationReason("ValidationError", e.message))
+                    failed = True
+                    continue
+                reasons.append(CancellationReason("None"))
+                if a.kind != "check":
+                    plan.append((m, hk, old, new))
+            if failed:
+                codes = ", ".join(r.code for r in reasons)
+                raise TransactionCanceled(
+                    f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                    reasons=reasons,
+                )
+            for m, hk, old, new in plan:
+                if new is None:
+                    if old is not None:
+                        self._remove(conn, m, hk, old)
+                else:
+                    self._store(conn, m, hk, old, new)
+            if token is not None:
+                conn.execute("INSERT OR REPLACE INTO _dynastore_tokens VALUES (?,?,?)", (token, digest, time.time()))
+
+    def transact_get(self, gets: Sequence[TxGet]) -> list[Item | None]:
+        metas = [self._table(g.table) for g in gets]
+        out: list[Item | None] = []
+        with self._lock:
+            conn = self._conn()
+            conn.execute("BEGIN")  # one snapshot for all reads
+            try:
+                for g, m in zip(gets, metas):
+                    item = self._load(conn, m, m.key_bytes(g.key))
+                    out.append(project(item, g.projection) if item is not None and g.projection is not None else item)
+            finally:
+                conn.execute("COMMIT")
+        return out
+
+    # -- maintenance ---------------------------------------------------------
+
+    def sweep_expired(self, table: str, attribute: str, now: int) -> int:
+        m = self._table(table)
+        if m.ttl != attribute:
+            return super().sweep_expired(table, attribute, now)
+        deleted = 0
+        while True:
+            with self._write() as conn:
+                rows = conn.execute(
+                    f"SELECT h, pk, sk, item FROM {m.sql} WHERE exp IS NOT NULL AND exp <= ? LIMIT 500", (now,)
+                ).fetchall()
+                for h, pk, sk, blob in rows:
+                    self._remove(conn, m, (h, pk, sk), unpack_item(blob))
+            deleted += len(rows)
+            if len(rows) < 500:
+                return deleted
+
+
+def _index_dict(ix: Index) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": ix.name, "partition_key": list(ix.partition_key) if ix.partition_key else None,
+                         "projection": ix.projection if isinstance(ix.projection, str) else list(ix.projection),
+                         "local": ix.local}
+    if ix.sort_key:
+        d["sort_key"] = list(ix.sort_key)
+    return d
+
+
+def _sort_clause(col: str, enc: Callable[[Any], bytes] | None, kc: KeyCondition) -> tuple[list[str], list[Any]]:
+    op = kc.sort_op
+    if op is None or enc is None:
+        return [], []
+    vals = [enc(v) for v in kc.sort_values]
+    if op in ("=", "<", "<=", ">", ">="):
+        return [f"{col} {op} ?"], vals
+    if op == "between":
+        return [f"{col} >= ?", f"{col} <= ?"], vals
+    # begins_with: a byte range
+    succ = prefix_successor(vals[0])
+    if succ is None:
+        return [f"{col} >= ?"], [vals[0]]
+    return [f"{col} >= ?", f"{col} < ?"], [vals[0], succ]
+
+
+def _return_values(rv: str, old: Item | None, new: Item, actions: Sequence[Action]) -> Item | None:
+    if rv == "NONE":
+        return None
+    if rv == "ALL_OLD":
+        return old
+    if rv == "ALL_NEW":
+        return new
+    paths = [a.path for a in actions]
+    src = old if rv == "UPDATED_OLD" else new
+    if src is None:
+        return None
+    out = project(src, paths)
+    return out or None
+
+
+def _canonical(o: Any) -> Any:
+    if is_dataclass(o) and not isinstance(o, type):
+        return [type(o).__name__] + [_canonical(getattr(o, f.name)) for f in fields(o)]
+    if isinstance(o, dict):
+        return sorted([k, _canonical(v)] for k, v in o.items())
+    if isinstance(o, (list, tuple)):
+        return [_canonical(v) for v in o]
+    if isinstance(o, set):
+        return ["set"] + sorted(json.dumps(_canonical(v)) for v in o)
+    if isinstance(o, bytes):
+        return ["bytes", o.hex()]
+    return [type(o).__name__, str(o)]
+
+
+def _digest(actions: Sequence[TxAction]) -> str:
+    return hashlib.sha256(json.dumps(_canonical(list(actions))).encode()).hexdigest()
