@@ -254,6 +254,7 @@ def serialize(value: Any) -> AttributeValue:
 
 
 def serialize_item(item: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """Canonical item -> DynamoDB's wire form (``{"name": {"S": "x"}}``)."""
     return {k: serialize(v) for k, v in item.items()}
 
 
@@ -293,4 +294,5 @@ def deserialize(av: AttributeValue) -> Any:
 
 
 def deserialize_item(item: Mapping[str, AttributeValue]) -> Item:
+    """DynamoDB's wire form -> canonical item."""
     return {k: deserialize(v) for k, v in item.items()}

@@ -308,10 +308,12 @@ def update_value(v: Any) -> UpdateValue:
 
 
 def if_not_exists(path: str | Path | Attr, default: Any) -> IfNotExists:
+    """``if_not_exists(path, default)``: the attribute's value, or ``default`` when it is absent."""
     return IfNotExists(as_path(path), update_value(default))
 
 
 def list_append(left: Any, right: Any) -> ListAppend:
+    """``list_append(a, b)``: the two lists concatenated (either may be a path or a list)."""
     return ListAppend(update_value(left), update_value(right))
 
 
@@ -475,6 +477,7 @@ class Key:
 
 
 def size(path: str | Path | Attr) -> Size:
+    """``size(path)`` for comparisons: ``size("tags").gt(2)``."""
     return Size(as_path(path))
 
 
