@@ -9,6 +9,7 @@ only execute single, valid requests.
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,9 +116,8 @@ class Table:
         if item is None or include_expired or self._ttl is None:
             return item
         v = item.get(self._ttl)
-        if type(v) in (int,) or (v is not None and type(v).__name__ == "Decimal"):
-            if v <= time.time():
-                return None
+        if type(v) in (int, Decimal) and v <= time.time():
+            return None
         return item
 
     def _read_filter(self, user: Condition | None, include_expired: bool) -> Condition | None:
@@ -140,13 +140,17 @@ class Table:
         """The item with this key, or None (``must_exist=True``: raise ItemNotFound instead)."""
         k = self.key(key)
         paths = projection_paths(projection)
-        item = self._engine.get_item(self.name, k, consistent=consistent, projection=paths)
-        if self._ttl is not None and item is not None and not include_expired and paths is not None:
-            # The TTL attribute may not be projected: decide on the full item.
-            full = self._engine.get_item(self.name, k, consistent=consistent, projection=[Path((self._ttl,))])
-            item = item if self._visible(full, False) is not None else None
-        else:
-            item = self._visible(item, include_expired)
+        strip_ttl = (
+            paths is not None and self._ttl is not None and not include_expired
+            and all(p.name != self._ttl for p in paths)
+        )
+        if strip_ttl:
+            # expiry is decided on the TTL attribute even when it is not projected
+            paths = paths + (Path((self._ttl,)),)  # type: ignore[operator]
+        item = self._visible(self._engine.get_item(self.name, k, consistent=consistent, projection=paths),
+                             include_expired)
+        if strip_ttl and item is not None:
+            item.pop(self._ttl, None)  # type: ignore[arg-type]
         if item is None and must_exist:
             raise ItemNotFound(f"no item with key {k} in table {self.name!r}")
         return item
