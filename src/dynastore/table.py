@@ -29,6 +29,7 @@ from .expressions import (
     if_not_exists,
 )
 from .expressions.evaluate import validate_update
+from .validation import condition_names
 from .limits import MAX_BATCH_GET, MAX_BATCH_WRITE
 from .results import Results
 from .retry import RetryPolicy
@@ -120,11 +121,35 @@ class Table:
             return None
         return item
 
-    def _read_filter(self, user: Condition | None, include_expired: bool) -> Condition | None:
+    def _read_filter(self, user: Condition | None, include_expired: bool, index: str | None = None) -> Condition | None:
         check_condition(user, "FilterExpression")
+        projected = self._index_projection(index)
+        if user is not None and projected is not None:
+            missing = sorted(n for n in condition_names(user) if n not in projected)
+            if missing:
+                raise ValidationError(
+                    f"One or more parameter values were invalid: Secondary index {index} does not project one "
+                    f"or more filter attributes: {missing}"
+                )
         if self._ttl is None or include_expired:
             return user
+        if projected is not None and self._ttl not in projected:
+            # The index cannot see the TTL attribute, so it cannot hide expired
+            # items (DynamoDB refuses such a filter); they show until swept.
+            return user
         return _and(user, ttl_filter(self._ttl, int(time.time())))
+
+    def _index_projection(self, index: str | None) -> frozenset[str] | None:
+        """Attribute names an index holds, or None when it holds them all (or for the table)."""
+        if index is None:
+            return None
+        ix = self.spec.index(index)
+        if ix.projection == "ALL":
+            return None
+        names = set(self._key_names_for(index))
+        if ix.projection != "KEYS_ONLY":
+            names.update(ix.projection)
+        return frozenset(names)
 
     # -- single items --------------------------------------------------------
 
@@ -173,7 +198,7 @@ class Table:
         try:
             old = self._engine.put_item(self.name, new, condition=cond, return_old=return_old)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, key_of(self.spec, new), condition) from None
+            raise self._explain_conflict(e, key_of(self.spec, new), condition)
         return PutResult(new, old)
 
     def prepare_put(self, item: Mapping[str, Any], condition: Condition | None, expected_version: Any) -> tuple[Item, Condition | None]:
@@ -218,7 +243,7 @@ class Table:
         try:
             return self._engine.update_item(self.name, k, acts, condition=cond, return_values=return_values)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, k, condition) from None
+            raise self._explain_conflict(e, k, condition)
 
     def prepare_update(
         self, actions: Action | Sequence[Action], condition: Condition | None, expected_version: Any
@@ -264,7 +289,7 @@ class Table:
         try:
             return self._engine.delete_item(self.name, k, condition=cond, return_old=return_old)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, k, condition) from None
+            raise self._explain_conflict(e, k, condition)
 
     def prepare_delete(self, condition: Condition | None, expected_version: Any) -> Condition | None:
         check_condition(condition)
@@ -300,14 +325,14 @@ class Table:
     def _explain_conflict(self, e: ConditionFailed, key: Item, user_condition: Condition | None) -> ConditionFailed:
         """Tell a lost optimistic-locking race apart from the caller's own condition failing."""
         if self._version is None:
-            return e
+            return e  # re-raised as it is, keeping the engine's cause
         if user_condition is not None:
             from .expressions.evaluate import evaluate
 
             current = self._engine.get_item(self.name, key, consistent=True) or {}
             if not evaluate(user_condition, current):
                 return e
-        return VersionConflict(
+        return VersionConflict(  # raised inside the except block, so the failure stays chained as context
             f"version conflict on {key} in table {self.name!r}: another writer changed the item "
             "(re-read it and retry)",
             cause=e,
@@ -360,7 +385,7 @@ class Table:
         items each request reads (DynamoDB's ``Limit``).
         """
         kc, idx = self._analyse_query(key_condition, index, consistent)
-        flt = self._read_filter(filter, include_expired)
+        flt = self._read_filter(filter, include_expired, index)
         _check_limit(limit, "limit")
         _check_limit(page_size, "page_size")
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
@@ -448,7 +473,7 @@ class Table:
             if consistent and not ix.local:
                 raise ValidationError("Consistent reads are not supported on global secondary indexes")
         _check_segments(segment, total_segments)
-        flt = self._read_filter(filter, include_expired)
+        flt = self._read_filter(filter, include_expired, index)
         _check_limit(limit, "limit")
         _check_limit(page_size, "page_size")
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
@@ -481,7 +506,7 @@ class Table:
         include_expired: bool = False,
     ) -> int:
         """How many items match, across all pages (a query when a key condition is given, else a scan)."""
-        flt = self._read_filter(filter, include_expired)
+        flt = self._read_filter(filter, include_expired, index)
         total = 0
         key: Item | None = None
         if key_condition is not None:

@@ -168,6 +168,23 @@ def check_condition(c: Condition | None, what: str = "ConditionExpression") -> N
             pass
 
 
+def condition_names(c: Condition) -> set[str]:
+    """Top-level attribute names a condition reads."""
+    names: set[str] = set()
+    stack: list[Any] = [c]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Path):
+            names.add(node.name)
+        elif isinstance(node, (Value, str, int)) or node is None:
+            continue
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif hasattr(node, "__dataclass_fields__"):
+            stack.extend(getattr(node, f) for f in node.__dataclass_fields__)
+    return names
+
+
 def check_projection(paths: Sequence[Path] | None) -> None:
     if paths is None:
         return

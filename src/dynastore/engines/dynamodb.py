@@ -1,0 +1,788 @@
+"""The DynamoDB engine: Amazon DynamoDB, or any endpoint that speaks its API.
+
+It talks to DynamoDB through one botocore low-level client (thread-safe, so
+one per engine) and builds every request dict by hand: values go through
+`codec.serialize_item` and expressions through `expressions.compile`, with one
+`Placeholders` per request so reserved words never reach the wire. Every
+botocore failure leaves as a `DynastoreError` (see `dynamodb_errors`).
+
+Options (keyword arguments, or query parameters of a ``dynamodb://`` URL):
+
+==========================  ==================================================
+``aws_access_key_id``,      explicit credentials (else botocore's chain: env,
+``aws_secret_access_key``,  profile, SSO, container, instance metadata; with an
+``aws_session_token``       endpoint and nothing found, dummy ones)
+``max_pool_connections``    HTTP connections kept open (default 50)
+``max_attempts``            botocore retry attempts, first try included (3)
+``retry_mode``              botocore retry mode: standard (default) or adaptive
+``connect_timeout``,        socket timeouts in seconds (botocore's 60 s)
+``read_timeout``
+``table_prefix``            prepended to every table name on the wire, so that
+                            several apps or test runs can share one account
+``wait_timeout``            seconds to wait for a table or index to become
+                            usable, or gone (default 600)
+``parameter_validation``    let botocore validate requests client-side (default
+                            off: the Table layer has validated them already,
+                            and the server checks again)
+==========================  ==================================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..codec import deserialize_item, serialize, serialize_item
+from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInfo, TxAction, TxGet, WriteRequest
+from ..errors import (
+    CredentialsExpired,
+    DynastoreError,
+    StoreUnavailable,
+    TableNotFound,
+    ValidationError,
+)
+from ..expressions import Action, Condition, KeyCondition, Path
+from ..expressions.compile import Placeholders, compile_condition, compile_projection, compile_update
+from ..spec import Index, KeyAttribute, TableSpec
+from .dynamodb_errors import EXPIRED_CODES, translate
+
+__all__ = ["DynamoDBEngine"]
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
+_DUMMY_CREDENTIALS = ("dynastore", "dynastore")
+
+
+def _as_int(name: str, v: Any, low: int = 1) -> int:
+    try:
+        n = int(v)
+    except (TypeError, ValueError):
+        raise ValidationError(f"option {name} must be an integer, got {v!r}") from None
+    if isinstance(v, bool) or n < low or (isinstance(v, float) and v != n):
+        raise ValidationError(f"option {name} must be an integer >= {low}, got {v!r}")
+    return n
+
+
+def _as_float(name: str, v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValidationError(f"option {name} must be a number of seconds, got {v!r}") from None
+    if isinstance(v, bool) or not x > 0:
+        raise ValidationError(f"option {name} must be a positive number of seconds, got {v!r}")
+    return x
+
+
+def _as_bool(name: str, v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in ("1", "true", "yes", "on"):
+        return True
+    if s in ("0", "false", "no", "off"):
+        return False
+    raise ValidationError(f"option {name} must be true or false, got {v!r}")
+
+
+def _as_str(name: str, v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValidationError(f"option {name} must be a string, got {type(v).__name__}")
+    return v
+
+
+_OPTIONS: dict[str, Callable[[str, Any], Any]] = {
+    "aws_access_key_id": _as_str,
+    "aws_secret_access_key": _as_str,
+    "aws_session_token": _as_str,
+    "max_pool_connections": _as_int,
+    "max_attempts": _as_int,
+    "retry_mode": _as_str,
+    "connect_timeout": _as_float,
+    "read_timeout": _as_float,
+    "table_prefix": _as_str,
+    "wait_timeout": _as_float,
+    "parameter_validation": _as_bool,
+}
+
+
+class _ClosedClient:
+    """Stands in for the botocore client after `close()`."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise StoreUnavailable("this DynamoDB engine is closed")
+
+
+def _attach(params: dict[str, Any], ph: Placeholders) -> dict[str, Any]:
+    """Put a request's placeholders into it; DynamoDB rejects empty maps, so omit those."""
+    if ph.names:
+        params["ExpressionAttributeNames"] = ph.names
+    if ph.values:
+        params["ExpressionAttributeValues"] = {k: serialize(v) for k, v in ph.values.items()}
+    return params
+
+
+def _key_condition(kc: KeyCondition, ph: Placeholders) -> str:
+    expr = f"{ph.name(kc.partition_name)} = {ph.value(kc.partition_value)}"
+    op = kc.sort_op
+    if op is None:
+        return expr
+    assert kc.sort_name is not None
+    n = ph.name(kc.sort_name)
+    v = kc.sort_values
+    if op == "between":
+        return f"{expr} AND {n} BETWEEN {ph.value(v[0])} AND {ph.value(v[1])}"
+    if op == "begins_with":
+        return f"{expr} AND begins_with({n}, {ph.value(v[0])})"
+    if op in ("=", "<", "<=", ">", ">="):
+        return f"{expr} AND {n} {op} {ph.value(v[0])}"
+    raise ValidationError(f"unsupported sort key operator {op!r}")
+
+
+def _projection(index: Index) -> dict[str, Any]:
+    p = index.projection
+    if isinstance(p, str):
+        return {"ProjectionType": p}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(p)}
+
+
+def _key_schema(pk: KeyAttribute, sk: KeyAttribute | None) -> list[dict[str, str]]:
+    out = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+    if sk is not None:
+        out.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+    return out
+
+
+def _throughput(read: int | None, write: int | None) -> dict[str, int]:
+    return {"ReadCapacityUnits": int(read or 1), "WriteCapacityUnits": int(write or 1)}
+
+
+class DynamoDBEngine(Engine):
+    """Executes dynastore requests on DynamoDB (AWS, DynamoDB Local, moto ...)."""
+
+    kind = "dynamodb"
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        profile: str | None = None,
+        **options: Any,
+    ):
+        unknown = sorted(set(options) - set(_OPTIONS))
+        if unknown:
+            raise ValidationError(
+                f"unknown DynamoDB engine option(s) {', '.join(unknown)}; known: {', '.join(sorted(_OPTIONS))}"
+            )
+        opts = {k: _OPTIONS[k](k, v) for k, v in options.items() if v is not None}
+        if endpoint is not None:
+            endpoint = _as_str("endpoint", endpoint).strip() or None
+        if endpoint is not None:
+            parts = urlsplit(endpoint)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValidationError(f"endpoint must be an http(s) URL such as http://127.0.0.1:8000, got {endpoint!r}")
+        if ("aws_access_key_id" in opts) != ("aws_secret_access_key" in opts):
+            raise ValidationError("aws_access_key_id and aws_secret_access_key go together")
+        prefix = opts.get("table_prefix", "")
+        if prefix and not re.fullmatch(r"[A-Za-z0-9_.\-]+", prefix):
+            raise ValidationError(f"table_prefix {prefix!r} may contain only a-z, A-Z, 0-9, '_', '-' and '.'")
+        retry_mode = opts.get("retry_mode", "standard")
+        if retry_mode not in ("standard", "adaptive", "legacy"):
+            raise ValidationError(f"retry_mode must be standard, adaptive or legacy, got {retry_mode!r}")
+
+        self.endpoint = endpoint
+        self.profile = profile
+        self.table_prefix = prefix
+        self.wait_timeout: float = opts.get("wait_timeout", 600.0)
+        self._explicit_credentials = "aws_access_key_id" in opts
+        self._opts = opts
+        self._config = Config(
+            retries={"mode": retry_mode, "total_max_attempts": opts.get("max_attempts", 3)},
+            max_pool_connections=opts.get("max_pool_connections", 50),
+            connect_timeout=opts.get("connect_timeout", 60),
+            read_timeout=opts.get("read_timeout", 60),
+            parameter_validation=opts.get("parameter_validation", False),
+        )
+        self._lock = threading.Lock()
+        self.region: str = ""
+        self._client: Any = None
+        try:
+            self._client = self._make_client(region)
+        except (BotoCoreError, ClientError) as e:
+            raise translate(e, endpoint=endpoint) from e
+
+    def __repr__(self) -> str:
+        where = self.endpoint or f"AWS {self.region}"
+        return f"<DynamoDBEngine {where}{' prefix=' + self.table_prefix if self.table_prefix else ''}>"
+
+    # -- client --------------------------------------------------------------
+
+    def _make_client(self, region: str | None) -> Any:
+        session = botocore.session.Session(profile=self.profile)
+        if region is None:
+            # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what the other SDKs use.
+            region = session.get_config_variable("region") or os.environ.get("AWS_REGION") or None
+        if not region:
+            if self.endpoint is None:
+                raise ValidationError(
+                    "no AWS region for DynamoDB: pass region= (dynamodb://?region=eu-west-1), set "
+                    "AWS_REGION/AWS_DEFAULT_REGION, or configure one in your AWS profile"
+                )
+            region = "us-east-1"  # local emulators ignore it, botocore needs one
+        self.region = region
+        kwargs: dict[str, Any] = {}
+        opts = self._opts
+        if self._explicit_credentials:
+            kwargs["aws_access_key_id"] = opts["aws_access_key_id"]
+            kwargs["aws_secret_access_key"] = opts["aws_secret_access_key"]
+            if "aws_session_token" in opts:
+                kwargs["aws_session_token"] = opts["aws_session_token"]
+        elif self.endpoint is not None:
+            if urlsplit(self.endpoint).hostname in _LOOPBACK:
+                # A local emulator: do not wait on instance metadata for credentials it ignores.
+                resolver = session.get_component("credential_provider")
+                for method in ("iam-role", "container-role"):
+                    try:
+                        resolver.remove(method)
+                    except Exception:  # pragma: no cover - provider absent in this botocore
+                        pass
+            if session.get_credentials() is None:
+                kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = _DUMMY_CREDENTIALS
+        try:
+            return session.create_client(
+                "dynamodb", region_name=region, endpoint_url=self.endpoint, config=self._config, **kwargs
+            )
+        except ValueError as e:  # botocore: invalid region or endpoint
+            raise ValidationError(f"cannot configure DynamoDB client: {e}", cause=e) from None
+
+    @property
+    def client(self) -> Any:
+        """The underlying botocore DynamoDB client (for what dynastore does not cover)."""
+        return self._client
+
+    def refresh_credentials(self, failed: Any = None) -> None:
+        """Resolve credentials again and replace the client (every call after this uses them).
+
+        ``failed`` is the client a call was refused on: when another thread has
+        already replaced it, there is nothing left to do.
+        """
+        with self._lock:
+            old = self._client
+            if isinstance(old, _ClosedClient) or (failed is not None and old is not failed):
+                return
+            try:
+                self._client = self._make_client(self.region)
+            except (BotoCoreError, ClientError) as e:
+                raise translate(e, endpoint=self.endpoint) from e
+        # The old client is not closed: other threads may still be mid-request on it.
+
+    def _call(self, op: str, params: dict[str, Any], tables: Sequence[str] | None = None) -> dict[str, Any]:
+        """Run one API call; every botocore failure leaves as a DynastoreError."""
+        client = self._client
+        try:
+            return getattr(client, op)(**params)  # type: ignore[no-any-return]
+        except (ClientError, BotoCoreError) as e:
+            err = translate(e, tables, self.endpoint)
+        if isinstance(err, CredentialsExpired) and err.code in EXPIRED_CODES and not self._explicit_credentials:
+            # The request was refused before it ran, so running it again is safe.
+            self.refresh_credentials(failed=client)
+            try:
+                return getattr(self._client, op)(**params)  # type: ignore[no-any-return]
+            except (ClientError, BotoCoreError) as e:
+                err = translate(e, tables, self.endpoint)
+        raise err
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, _ClosedClient()
+        if client is not None and not isinstance(client, _ClosedClient):
+            try:
+                client.close()
+            except Exception:  # pragma: no cover
+                pass
+
+    # -- names ---------------------------------------------------------------
+
+    def _wire(self, table: str) -> str:
+        return self.table_prefix + table
+
+    def _local(self, wire: str) -> str:
+        p = self.table_prefix
+        return wire[len(p):] if p and wire.startswith(p) else wire
+
+    # -- waiting -------------------------------------------------------------
+
+    def _wait(self, what: str, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.wait_timeout
+        delay = 0.05
+        while not done():
+            if time.monotonic() > deadline:
+                raise DynastoreError(f"gave up after {self.wait_timeout:.0f} s waiting for {what}", code="Timeout")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _table_description(self, table: str) -> dict[str, Any]:
+        return self._call("describe_table", {"TableName": self._wire(table)}, (table,))["Table"]  # type: ignore[no-any-return]
+
+    def _table_active(self, table: str) -> bool:
+        return self._table_description(table).get("TableStatus") == "ACTIVE"
+
+    # -- tables --------------------------------------------------------------
+
+    def create_table(self, spec: TableSpec) -> None:
+        defs: dict[str, str] = {}
+        for k in spec.key_attributes():
+            defs.setdefault(k.name, k.type)
+        provisioned = spec.billing_mode == "PROVISIONED"
+        params: dict[str, Any] = {
+            "TableName": self._wire(spec.name),
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in defs.items()],
+            "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
+            "BillingMode": spec.billing_mode,
+        }
+        if provisioned:
+            params["ProvisionedThroughput"] = _throughput(spec.read_capacity, spec.write_capacity)
+        lsis = []
+        gsis = []
+        for ix in spec.indexes:
+            if ix.local:
+                lsis.append({
+                    "IndexName": ix.name,
+                    "KeySchema": _key_schema(spec.partition_key, ix.sort_key),
+                    "Projection": _projection(ix),
+                })
+            else:
+                assert ix.partition_key is not None
+                g: dict[str, Any] = {
+                    "IndexName": ix.name,
+                    "KeySchema": _key_schema(ix.partition_key, ix.sort_key),
+                    "Projection": _projection(ix),
+                }
+                if provisioned:
+                    g["ProvisionedThroughput"] = _throughput(
+                        ix.read_capacity or spec.read_capacity, ix.write_capacity or spec.write_capacity
+                    )
+                gsis.append(g)
+        if lsis:
+            params["LocalSecondaryIndexes"] = lsis
+        if gsis:
+            params["GlobalSecondaryIndexes"] = gsis
+        desc = self._call("create_table", params, (spec.name,))["TableDescription"]
+        if desc.get("TableStatus") != "ACTIVE":
+            self._wait(f"table {spec.name!r} to become ACTIVE", lambda: self._table_active(spec.name))
+
+    def describe_table(self, name: str) -> TableInfo:
+        t = self._table_description(name)
+        ttl = self._call("describe_time_to_live", {"TableName": self._wire(name)}, (name,)).get(
+            "TimeToLiveDescription", {}
+        )
+        types = {d["AttributeName"]: d["AttributeType"] for d in t.get("AttributeDefinitions", ())}
+
+        def keys(schema: list[dict[str, str]]) -> tuple[KeyAttribute | None, KeyAttribute | None]:
+            pk = sk = None
+            for k in schema:
+                attr = KeyAttribute(k["AttributeName"], types.get(k["AttributeName"], "S"))  # type: ignore[arg-type]
+                if k["KeyType"] == "HASH":
+                    pk = attr
+                else:
+                    sk = attr
+            return pk, sk
+
+        def projection(p: dict[str, Any]) -> Any:
+            kind = p.get("ProjectionType", "ALL")
+            return tuple(p.get("NonKeyAttributes", ())) if kind == "INCLUDE" else kind
+
+        billing = (t.get("BillingModeSummary") or {}).get("BillingMode")
+        throughput = t.get("ProvisionedThroughput") or {}
+        read, write = throughput.get("ReadCapacityUnits") or None, throughput.get("WriteCapacityUnits") or None
+        if billing is None:  # absent on tables created PROVISIONED by default
+            billing = "PROVISIONED" if read else "PAY_PER_REQUEST"
+        if billing != "PROVISIONED":
+            read = write = None
+
+        indexes: list[Index] = []
+        status: dict[str, str] = {}
+        for ix in t.get("LocalSecondaryIndexes", ()):
+            pk, sk = keys(ix["KeySchema"])
+            indexes.append(Index(ix["IndexName"], pk, sk, projection(ix.get("Projection", {})), True))
+            status[ix["IndexName"]] = "ACTIVE"
+        for ix in t.get("GlobalSecondaryIndexes", ()):
+            pk, sk = keys(ix["KeySchema"])
+            ir = iw = None
+            if billing == "PROVISIONED":
+                tp = ix.get("ProvisionedThroughput") or {}
+                # Report capacity only where it differs from the table's (None means "as the table").
+                ir = tp.get("ReadCapacityUnits") or None
+                iw = tp.get("WriteCapacityUnits") or None
+                if ir == read and iw == write:
+                    ir = iw = None
+            indexes.append(Index(ix["IndexName"], pk, sk, projection(ix.get("Projection", {})), False, ir, iw))
+            st = ix.get("IndexStatus", "ACTIVE")
+            if st == "ACTIVE" and ix.get("Backfilling"):
+                st = "CREATING"
+            status[ix["IndexName"]] = st
+        pk, sk = keys(t["KeySchema"])
+        assert pk is not None
+        ttl_attr = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
+        spec = TableSpec(
+            name=name,
+            partition_key=pk,
+            sort_key=sk,
+            indexes=tuple(indexes),
+            ttl_attribute=ttl_attr,
+            billing_mode=billing,  # type: ignore[arg-type]
+            read_capacity=read,
+            write_capacity=write,
+        )
+        return TableInfo(spec, t.get("TableStatus", "ACTIVE"), t.get("ItemCount", 0), t.get("TableSizeBytes", 0), status)
+
+    def add_index(self, table: str, index: Index) -> None:
+        if index.local:
+            raise ValidationError(
+                f"local index {index.name!r} can only be created with the table; add it as a global index"
+            )
+        assert index.partition_key is not None
+        desc = self._table_description(table)
+        provisioned = (desc.get("BillingModeSummary") or {}).get("BillingMode") == "PROVISIONED" or (
+            "BillingModeSummary" not in desc and (desc.get("ProvisionedThroughput") or {}).get("ReadCapacityUnits")
+        )
+        create: dict[str, Any] = {
+            "IndexName": index.name,
+            "KeySchema": _key_schema(index.partition_key, index.sort_key),
+            "Projection": _projection(index),
+        }
+        if provisioned:
+            tp = desc.get("ProvisionedThroughput") or {}
+            create["ProvisionedThroughput"] = _throughput(
+                index.read_capacity or tp.get("ReadCapacityUnits"), index.write_capacity or tp.get("WriteCapacityUnits")
+            )
+        defs: dict[str, str] = {}
+        for k in (index.partition_key, index.sort_key):
+            if k is not None:
+                defs.setdefault(k.name, k.type)
+        self._call(
+            "update_table",
+            {
+                "TableName": self._wire(table),
+                "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in defs.items()],
+                "GlobalSecondaryIndexUpdates": [{"Create": create}],
+            },
+            (table,),
+        )
+
+        def ready() -> bool:
+            d = self._table_description(table)
+            for g in d.get("GlobalSecondaryIndexes", ()):
+                if g["IndexName"] == index.name:
+                    return g.get("IndexStatus") == "ACTIVE" and not g.get("Backfilling") and d.get("TableStatus") == "ACTIVE"
+            return False
+
+        self._wait(f"index {index.name!r} of table {table!r} to become ACTIVE", ready)
+
+    def set_ttl(self, table: str, attribute: str | None) -> None:
+        wire = self._wire(table)
+        current = self._call("describe_time_to_live", {"TableName": wire}, (table,)).get("TimeToLiveDescription", {})
+        enabled = current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+        name = current.get("AttributeName")
+        if enabled and name == attribute:
+            return
+        if enabled and name:
+            self._call(
+                "update_time_to_live",
+                {"TableName": wire, "TimeToLiveSpecification": {"Enabled": False, "AttributeName": name}},
+                (table,),
+            )
+        if attribute is not None:
+            self._call(
+                "update_time_to_live",
+                {"TableName": wire, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": attribute}},
+                (table,),
+            )
+
+    def delete_table(self, name: str) -> None:
+        desc = self._call("delete_table", {"TableName": self._wire(name)}, (name,)).get("TableDescription", {})
+
+        def gone() -> bool:
+            try:
+                self._table_description(name)
+            except TableNotFound:
+                return True
+            return False
+
+        if desc.get("TableStatus") == "DELETING" or not gone():
+            self._wait(f"table {name!r} to be deleted", gone)
+
+    def list_tables(self) -> list[str]:
+        names: list[str] = []
+        params: dict[str, Any] = {}
+        prefix = self.table_prefix
+        while True:
+            r = self._call("list_tables", params)
+            for n in r.get("TableNames", ()):
+                if n.startswith(prefix):
+                    names.append(n[len(prefix):])
+            last = r.get("LastEvaluatedTableName")
+            if not last:
+                return sorted(names)
+            params = {"ExclusiveStartTableName": last}
+
+    # -- items ---------------------------------------------------------------
+
+    def get_item(
+        self, table: str, key: Item, *, consistent: bool = False, projection: Sequence[Path] | None = None
+    ) -> Item | None:
+        params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
+        if consistent:
+            params["ConsistentRead"] = True
+        if projection:
+            ph = Placeholders()
+            params["ProjectionExpression"] = compile_projection(projection, ph)
+            params["ExpressionAttributeNames"] = ph.names
+        item = self._call("get_item", params, (table,)).get("Item")
+        return deserialize_item(item) if item is not None else None
+
+    def put_item(
+        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False
+    ) -> Item | None:
+        params: dict[str, Any] = {"TableName": self.table_prefix + table, "Item": serialize_item(item)}
+        if condition is not None:
+            ph = Placeholders()
+            params["ConditionExpression"] = compile_condition(condition, ph)
+            _attach(params, ph)
+        if return_old:
+            params["ReturnValues"] = "ALL_OLD"
+            old = self._call("put_item", params, (table,)).get("Attributes")
+            return deserialize_item(old) if old else None
+        self._call("put_item", params, (table,))
+        return None
+
+    def update_item(
+        self,
+        table: str,
+        key: Item,
+        actions: Sequence[Action],
+        *,
+        condition: Condition | None = None,
+        return_values: ReturnValues = "NONE",
+    ) -> Item | None:
+        params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
+        ph = Placeholders()
+        if actions:
+            params["UpdateExpression"] = compile_update(actions, ph)
+        if condition is not None:
+            params["ConditionExpression"] = compile_condition(condition, ph)
+        _attach(params, ph)
+        if return_values != "NONE":
+            params["ReturnValues"] = return_values
+            attrs = self._call("update_item", params, (table,)).get("Attributes")
+            return deserialize_item(attrs) if attrs else None
+        self._call("update_item", params, (table,))
+        return None
+
+    def delete_item(
+        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False
+    ) -> Item | None:
+        params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
+        if condition is not None:
+            ph = Placeholders()
+            params["ConditionExpression"] = compile_condition(condition, ph)
+            _attach(params, ph)
+        if return_old:
+            params["ReturnValues"] = "ALL_OLD"
+            old = self._call("delete_item", params, (table,)).get("Attributes")
+            return deserialize_item(old) if old else None
+        self._call("delete_item", params, (table,))
+        return None
+
+    def _read_params(
+        self,
+        table: str,
+        ph: Placeholders,
+        index: str | None,
+        filter: Condition | None,
+        projection: Sequence[Path] | None,
+        limit: int | None,
+        start_key: Item | None,
+        consistent: bool,
+        count_only: bool,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"TableName": self.table_prefix + table}
+        if index is not None:
+            params["IndexName"] = index
+        if filter is not None:
+            params["FilterExpression"] = compile_condition(filter, ph)
+        if count_only:
+            params["Select"] = "COUNT"
+        elif projection:
+            params["ProjectionExpression"] = compile_projection(projection, ph)
+        if limit is not None:
+            params["Limit"] = limit
+        if start_key is not None:
+            params["ExclusiveStartKey"] = serialize_item(start_key)
+        if consistent:
+            params["ConsistentRead"] = True
+        return params
+
+    @staticmethod
+    def _page(r: dict[str, Any], count_only: bool) -> Page:
+        last = r.get("LastEvaluatedKey")
+        items = [] if count_only else [deserialize_item(i) for i in r.get("Items", ())]
+        count = r.get("Count", len(items))
+        return Page(items, deserialize_item(last) if last else None, count, r.get("ScannedCount", count))
+
+    def query(
+        self,
+        table: str,
+        key_condition: KeyCondition,
+        *,
+        index: str | None = None,
+        filter: Condition | None = None,
+        projection: Sequence[Path] | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+        start_key: Item | None = None,
+        consistent: bool = False,
+        count_only: bool = False,
+    ) -> Page:
+        ph = Placeholders()
+        kce = _key_condition(key_condition, ph)
+        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
+        params["KeyConditionExpression"] = kce
+        if reverse:
+            params["ScanIndexForward"] = False
+        _attach(params, ph)
+        return self._page(self._call("query", params, (table,)), count_only)
+
+    def scan(
+        self,
+        table: str,
+        *,
+        index: str | None = None,
+        filter: Condition | None = None,
+        projection: Sequence[Path] | None = None,
+        limit: int | None = None,
+        start_key: Item | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        consistent: bool = False,
+        count_only: bool = False,
+    ) -> Page:
+        ph = Placeholders()
+        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
+        if total_segments is not None:
+            params["Segment"] = segment or 0
+            params["TotalSegments"] = total_segments
+        _attach(params, ph)
+        return self._page(self._call("scan", params, (table,)), count_only)
+
+    # -- batches -------------------------------------------------------------
+
+    def batch_get(self, requests: dict[str, BatchGetRequest]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+        request_items: dict[str, Any] = {}
+        for table, req in requests.items():
+            if not req.keys:
+                continue
+            r: dict[str, Any] = {"Keys": [serialize_item(k) for k in req.keys]}
+            if req.consistent:
+                r["ConsistentRead"] = True
+            if req.projection:
+                ph = Placeholders()
+                r["ProjectionExpression"] = compile_projection(req.projection, ph)
+                r["ExpressionAttributeNames"] = ph.names
+            request_items[self.table_prefix + table] = r
+        if not request_items:
+            return {}, {}
+        resp = self._call("batch_get_item", {"RequestItems": request_items}, list(requests))
+        local = self._local
+        found = {local(t): [deserialize_item(i) for i in items] for t, items in resp.get("Responses", {}).items()}
+        unprocessed = {
+            local(t): [deserialize_item(k) for k in r.get("Keys", ())]
+            for t, r in (resp.get("UnprocessedKeys") or {}).items()
+            if r.get("Keys")
+        }
+        return found, unprocessed
+
+    def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
+        request_items: dict[str, list[dict[str, Any]]] = {}
+        for table, reqs in requests.items():
+            if not reqs:
+                continue
+            request_items[self.table_prefix + table] = [
+                {"PutRequest": {"Item": serialize_item(r.item)}}
+                if r.kind == "put"
+                else {"DeleteRequest": {"Key": serialize_item(r.item)}}
+                for r in reqs
+            ]
+        if not request_items:
+            return {}
+        resp = self._call("batch_write_item", {"RequestItems": request_items}, list(requests))
+        out: dict[str, list[WriteRequest]] = {}
+        for t, reqs in (resp.get("UnprocessedItems") or {}).items():
+            back = []
+            for r in reqs:
+                if "PutRequest" in r:
+                    back.append(WriteRequest("put", deserialize_item(r["PutRequest"]["Item"])))
+                else:
+                    back.append(WriteRequest("delete", deserialize_item(r["DeleteRequest"]["Key"])))
+            if back:
+                out[self._local(t)] = back
+        return out
+
+    # -- transactions --------------------------------------------------------
+
+    def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
+        items: list[dict[str, Any]] = []
+        prefix = self.table_prefix
+        for a in actions:
+            ph = Placeholders()
+            body: dict[str, Any] = {"TableName": prefix + a.table}
+            kind = a.kind
+            if kind == "put":
+                body["Item"] = serialize_item(a.item)
+                op = "Put"
+            else:
+                body["Key"] = serialize_item(a.item)
+                if kind == "update":
+                    op = "Update"
+                    body["UpdateExpression"] = compile_update(a.actions, ph)
+                elif kind == "delete":
+                    op = "Delete"
+                elif kind == "check":
+                    op = "ConditionCheck"
+                    if a.condition is None:
+                        raise ValidationError("a condition check needs a condition")
+                else:
+                    raise ValidationError(f"unknown transaction action {kind!r}")
+            if a.condition is not None:
+                body["ConditionExpression"] = compile_condition(a.condition, ph)
+            items.append({op: _attach(body, ph)})
+        params: dict[str, Any] = {"TransactItems": items}
+        if token is not None:
+            params["ClientRequestToken"] = token
+        self._call("transact_write_items", params, sorted({a.table for a in actions}))
+
+    def transact_get(self, gets: Sequence[TxGet]) -> list[Item | None]:
+        items: list[dict[str, Any]] = []
+        prefix = self.table_prefix
+        for g in gets:
+            body: dict[str, Any] = {"TableName": prefix + g.table, "Key": serialize_item(g.key)}
+            if g.projection:
+                ph = Placeholders()
+                body["ProjectionExpression"] = compile_projection(g.projection, ph)
+                body["ExpressionAttributeNames"] = ph.names
+            items.append({"Get": body})
+        resp = self._call("transact_get_items", {"TransactItems": items}, sorted({g.table for g in gets}))
+        out: list[Item | None] = [None] * len(gets)
+        for i, r in enumerate(resp.get("Responses") or ()):
+            item = r.get("Item")
+            if item is not None:
+                out[i] = deserialize_item(item)
+        return out
