@@ -282,3 +282,21 @@ def load_specs(path: str | FsPath) -> list[TableSpec]:
 
 def make_spec(spec: TableSpec | dict[str, Any]) -> TableSpec:
     return spec if isinstance(spec, TableSpec) else spec_from_dict(spec)
+
+
+def _raise_our_errors(cls: Any) -> None:
+    """Constructing a spec in Python raises dynastore's ValidationError, like loading one does."""
+    pydantic_init = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            pydantic_init(self, *args, **kwargs)
+        except PydanticValidationError as e:
+            raise ValidationError(f"invalid {cls.__name__}: {_pydantic_message(e)}", cause=e) from None
+
+    __init__.__doc__ = pydantic_init.__doc__
+    cls.__init__ = __init__
+
+
+_raise_our_errors(Index)
+_raise_our_errors(TableSpec)
