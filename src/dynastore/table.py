@@ -39,6 +39,7 @@ from .validation import (
     check_condition,
     check_item,
     check_key,
+    check_key_value,
     key_of,
     projection_paths,
 )
@@ -385,10 +386,12 @@ class Table:
         items each request reads (DynamoDB's ``Limit``).
         """
         kc, idx = self._analyse_query(key_condition, index, consistent)
+        self._check_query_filter(filter, index)
         flt = self._read_filter(filter, include_expired, index)
         _check_limit(limit, "limit")
         _check_limit(page_size, "page_size")
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
+        self._check_index_projection(paths, index)
         start = self._start_key(start_key, index)
 
         def fetch(key: Item | None, n: int | None) -> Page:
@@ -410,18 +413,10 @@ class Table:
             pk, sk = self.spec.partition_key, self.spec.sort_key
         assert pk is not None
         kc = analyse_key_condition(key_condition, pk.name, sk.name if sk else None)
-        from .codec import type_of
-
-        if type_of(kc.partition_value) != pk.type:
-            raise ValidationError(
-                f"One or more parameter values were invalid: Condition parameter type does not match schema type"
-            )
+        check_key_value(pk, kc.partition_value, sort=False, condition=True)
         if sk is not None and kc.sort_op is not None:
             for v in kc.sort_values:
-                if type_of(v) != sk.type:
-                    raise ValidationError(
-                        "One or more parameter values were invalid: Condition parameter type does not match schema type"
-                    )
+                check_key_value(sk, v, sort=True, condition=True)
             if kc.sort_op == "begins_with" and sk.type == "N":
                 raise ValidationError(
                     "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
@@ -433,6 +428,36 @@ class Table:
                     "than or equal to lower bound"
                 )
         return kc, index
+
+    def _check_query_filter(self, filter: Condition | None, index: str | None) -> None:
+        """A query's filter may not name the keys it queries by (DynamoDB's rule)."""
+        if filter is None or not isinstance(filter, Condition):
+            return
+        if index is None:
+            keys = [k.name for k in (self.spec.partition_key, self.spec.sort_key) if k is not None]
+        else:
+            ix = self.spec.index(index)
+            keys = [k.name for k in (ix.partition_key, ix.sort_key) if k is not None]
+        used = condition_names(filter)
+        for k in keys:
+            if k in used:
+                raise ValidationError(
+                    f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {k}"
+                )
+
+    def _check_index_projection(self, paths: tuple[Path, ...] | None, index: str | None) -> None:
+        """A global index returns only what it projects; asking for more is an error, as on DynamoDB."""
+        if paths is None or index is None or self.spec.index(index).local:
+            return
+        projected = self._index_projection(index)
+        if projected is None:
+            return
+        missing = sorted({p.name for p in paths} - projected)
+        if missing:
+            raise ValidationError(
+                f"One or more parameter values were invalid: Global secondary index {index} does not project "
+                f"{missing}"
+            )
 
     def _start_key(self, start_key: Mapping[str, Any] | None, index: str | None) -> Item | None:
         if start_key is None:
@@ -477,6 +502,7 @@ class Table:
         _check_limit(limit, "limit")
         _check_limit(page_size, "page_size")
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
+        self._check_index_projection(paths, index)
         start = self._start_key(start_key, index)
 
         def fetch(key: Item | None, n: int | None) -> Page:
@@ -511,6 +537,7 @@ class Table:
         key: Item | None = None
         if key_condition is not None:
             kc, idx = self._analyse_query(key_condition, index, consistent)
+            self._check_query_filter(filter, index)
         while True:
             if key_condition is not None:
                 page = self._engine.query(self.name, kc, index=idx, filter=flt, start_key=key,

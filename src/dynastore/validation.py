@@ -41,8 +41,13 @@ def _key_bytes(v: Any) -> int:
     return len(str(v))
 
 
-def _check_key_value(attr: KeyAttribute, v: Any, *, sort: bool) -> None:
+def check_key_value(attr: KeyAttribute, v: Any, *, sort: bool, condition: bool = False) -> None:
+    """A key attribute's value: the declared type, not empty, within DynamoDB's key sizes."""
     actual = type_of(v)
+    if actual != attr.type and condition:
+        raise ValidationError(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type"
+        )
     if actual != attr.type:
         raise ValidationError(
             f"One or more parameter values were invalid: Type mismatch for key {attr.name} "
@@ -79,10 +84,10 @@ def check_key(spec: TableSpec, key: Mapping[str, Any]) -> dict[str, Any]:
             f" (expected {', '.join(spec.table_key_names())}; got {', '.join(map(str, key)) or 'nothing'})"
         )
     out = {pk.name: normalize(key[pk.name])}
-    _check_key_value(pk, out[pk.name], sort=False)
+    check_key_value(pk, out[pk.name], sort=False)
     if sk is not None:
         out[sk.name] = normalize(key[sk.name])
-        _check_key_value(sk, out[sk.name], sort=True)
+        check_key_value(sk, out[sk.name], sort=True)
     return out
 
 
@@ -101,7 +106,7 @@ def check_item(spec: TableSpec, item: Mapping[str, Any], *, normalized: bool = F
             continue
         if attr.name not in out:
             raise ValidationError(f"One or more parameter values were invalid: Missing the key {attr.name} in the item")
-        _check_key_value(attr, out[attr.name], sort=sort)
+        check_key_value(attr, out[attr.name], sort=sort)
     for ix in spec.indexes:
         check_index_keys(ix, out)
     check_item_size(out)
@@ -156,6 +161,15 @@ def check_condition(c: Condition | None, what: str = "ConditionExpression") -> N
                 )
         elif isinstance(node, Between):
             lo, hi = node.low, node.high
+            for side in (node.operand, lo, hi):
+                _check_ordered_literal(side, "BETWEEN", what)
+            if isinstance(lo, Value) and isinstance(hi, Value) and type_of(lo.value) != type_of(hi.value):
+                raise ValidationError(
+                    f"Invalid {what}: The BETWEEN operator requires same data type for lower and upper bounds; "
+                    f"lower bound operand: AttributeValue: {{{type_of(lo.value)}:{lo.value}}}, upper bound operand: "
+                    f"AttributeValue: {{{type_of(hi.value)}:{hi.value}}}"
+                )
+            _check_distinct(node.operand, (lo, hi), "BETWEEN", what)
             if isinstance(lo, Value) and isinstance(hi, Value):
                 tl, th = type_of(lo.value), type_of(hi.value)
                 if tl == th and tl in ("S", "N", "B") and lo.value > hi.value:
@@ -164,8 +178,36 @@ def check_condition(c: Condition | None, what: str = "ConditionExpression") -> N
                         f"equal to lower bound; lower bound operand: AttributeValue: {{{tl}:{lo.value}}}, "
                         f"upper bound operand: AttributeValue: {{{th}:{hi.value}}}"
                     )
-        elif isinstance(node, (Compare, In, Contains)):
+        elif isinstance(node, Compare):
+            if node.op not in ("=", "<>"):
+                for side in (node.left, node.right):
+                    _check_ordered_literal(side, node.op, what)
+            _check_distinct(node.left, (node.right,), node.op, what)
+        elif isinstance(node, In):
+            _check_distinct(node.operand, node.options, "IN", what)
+        elif isinstance(node, Contains):
             pass
+
+
+_TYPE_WORDS = {"BOOL": "BOOL", "NULL": "NULL", "L": "L", "M": "M", "SS": "SS", "NS": "NS", "BS": "BS"}
+
+
+def _check_ordered_literal(side: Any, op: str, what: str) -> None:
+    if isinstance(side, Value):
+        t = type_of(side.value)
+        if t not in ("S", "N", "B"):
+            raise ValidationError(
+                f"Invalid {what}: Incorrect operand type for operator or function; operator or function: {op}, "
+                f"operand type: {_TYPE_WORDS.get(t, t)}"
+            )
+
+
+def _check_distinct(first: Any, others: Sequence[Any], op: str, what: str) -> None:
+    if isinstance(first, Path) and any(isinstance(o, Path) and o == first for o in others):
+        raise ValidationError(
+            f"Invalid {what}: The first operand must be distinct from the remaining operands for this operator "
+            f"or function; operator: {op}, first operand: [{first}]"
+        )
 
 
 def condition_names(c: Condition) -> set[str]:

@@ -647,15 +647,19 @@ class SQLiteEngine(Engine):
                     reasons.append(CancellationReason("ConditionalCheckFailed", "The conditional request failed"))
                     failed = True
                     continue
+                if a.kind == "put":
+                    new: Item | None = a.item
+                elif a.kind == "update":
+                    # An update expression that cannot apply to the item fails the
+                    # whole request; an item it makes invalid cancels the transaction.
+                    new = apply_update(old if old is not None else key_of(m.spec, a.item), a.actions)
+                elif a.kind == "delete":
+                    new = None
+                else:
+                    new = old
                 try:
-                    if a.kind == "put":
-                        new: Item | None = a.item
-                    elif a.kind == "update":
-                        new = self._updated(m, key_of(m.spec, a.item), old, a.actions)
-                    elif a.kind == "delete":
-                        new = None
-                    else:
-                        new = old
+                    if new is not None and a.kind == "update":
+                        check_item(m.spec, new, normalized=True)
                 except ValidationError as e:
                     reasons.append(CancellationReason("ValidationError", e.message))
                     failed = True

@@ -83,7 +83,8 @@ def _operand(o: Any, item: dict[str, Any]) -> Any:
 def _size(v: Any) -> Any:
     t = type(v)
     if t is str:
-        return len(v.encode("utf-8"))
+        # DynamoDB (Local, which is Java) counts UTF-16 code units
+        return len(v) if v.isascii() else len(v.encode("utf-16-le")) // 2
     if t in (bytes, list, dict, set):
         return len(v)
     return MISSING
@@ -151,8 +152,8 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
         if v is MISSING or x is MISSING:
             return False
         tv = type(v)
-        if tv is str:
-            return type(x) is str and x in v
+        if tv is str or tv is bytes:
+            return type(x) is tv and x in v
         if tv is set:
             kind = type_of(v)
             return _scalar_kind(x) == kind and x in v
