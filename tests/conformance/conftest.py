@@ -1,0 +1,128 @@
+"""The conformance suite: every behaviour of the Store/Table API, run unchanged on every engine.
+
+Engines (fixture ``store``, test ids in brackets):
+
+- ``memory``   the embedded engine in memory (``memory://``)
+- ``sqlite``   the embedded engine on a file in tmp_path (``sqlite:///...``)
+- ``dynamodb`` the DynamoDB engine on AWS's DynamoDB Local, started once per session
+  (``$DYNASTORE_TEST_DYNAMODB_ENDPOINT`` points it anywhere else, e.g. real AWS)
+- ``moto``     the DynamoDB engine on moto_server; off by default (moto differs from
+  DynamoDB in many documented places), on with ``DYNASTORE_TEST_MOTO=1``
+
+``DYNASTORE_TEST_ENGINES=memory,sqlite`` picks engines explicitly.
+
+Every test makes its own tables with ``make_table`` (unique names, deleted
+afterwards), so one server serves the whole session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from dynastore import DynastoreError, Store, Table, TableSpec, open_store
+
+from ._support import unique_name
+
+ALL_ENGINES = ("memory", "sqlite", "dynamodb", "moto")
+REMOTE_ENGINES = ("dynamodb", "moto")
+
+
+def _selected_engines() -> list[str]:
+    chosen = os.environ.get("DYNASTORE_TEST_ENGINES", "").strip()
+    if chosen:
+        names = [n.strip() for n in chosen.split(",") if n.strip()]
+        unknown = [n for n in names if n not in ALL_ENGINES]
+        if unknown:
+            raise pytest.UsageError(f"DYNASTORE_TEST_ENGINES: unknown engine(s) {unknown}; known: {ALL_ENGINES}")
+        return names
+    names = ["memory", "sqlite", "dynamodb"]
+    if os.environ.get("DYNASTORE_TEST_MOTO", "") not in ("", "0"):
+        names.append("moto")
+    return names
+
+
+ENGINES = _selected_engines()
+
+
+def _region() -> str:
+    return os.environ.get("DYNASTORE_TEST_REGION", "us-east-1")
+
+
+@pytest.fixture(scope="session")
+def _remote_stores() -> Iterator[dict[str, Store]]:
+    """One store per remote engine for the whole session (tables are per test)."""
+    stores: dict[str, Store] = {}
+    yield stores
+    for s in stores.values():
+        s.close()
+
+
+@pytest.fixture(params=ENGINES)
+def store(request: pytest.FixtureRequest, tmp_path: Any, _remote_stores: dict[str, Store]) -> Iterator[Store]:
+    kind: str = request.param
+    if kind in REMOTE_ENGINES:
+        s = _remote_stores.get(kind)
+        if s is None:
+            fixture = "dynamodb_local_endpoint" if kind == "dynamodb" else "moto_endpoint"
+            endpoint = request.getfixturevalue(fixture)
+            s = open_store(f"dynamodb://?endpoint={endpoint}&region={_region()}")
+            _remote_stores[kind] = s
+        s.conformance_engine = kind  # type: ignore[attr-defined]
+        yield s
+        return
+    url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path}/conformance.db"
+    s = open_store(url)
+    s.conformance_engine = kind  # type: ignore[attr-defined]
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def engine(store: Store) -> str:
+    """The engine id of this test run: memory, sqlite, dynamodb or moto."""
+    return store.conformance_engine  # type: ignore[attr-defined,no-any-return]
+
+
+MakeTable = Callable[..., Table]
+
+
+@pytest.fixture
+def make_table(store: Store) -> Iterator[MakeTable]:
+    """``make_table(**TableSpec fields)``: a fresh table with a unique name, deleted after the test.
+
+    Defaults: ``partition_key=("pk", "S")``. Pass ``name="x"`` to get a
+    readable suffix. ``make_table(spec=TableSpec(...))`` creates that exact spec.
+    """
+    created: list[str] = []
+
+    def make(name: str = "t", spec: TableSpec | None = None, **fields: Any) -> Table:
+        if spec is None:
+            fields.setdefault("partition_key", ("pk", "S"))
+            spec = TableSpec(name=unique_name(name), **fields)
+        created.append(spec.name)
+        return store.create_table(spec)
+
+    yield make
+    for name in created:
+        try:
+            store.delete_table(name)
+        except DynastoreError:
+            pass
+
+
+@pytest.fixture
+def table(make_table: MakeTable) -> Table:
+    """A fresh table keyed by ``pk`` (S) alone."""
+    return make_table()
+
+
+@pytest.fixture
+def sorted_table(make_table: MakeTable) -> Table:
+    """A fresh table keyed by ``pk`` (S) and ``sk`` (S)."""
+    return make_table(sort_key=("sk", "S"))

@@ -1,0 +1,50 @@
+"""Session-wide fixtures shared by every test directory: throwaway local servers.
+
+Each server starts once per test session, on first use. Set
+``DYNASTORE_TEST_DYNAMODB_ENDPOINT`` (or ``DYNASTORE_TEST_MOTO_ENDPOINT``) to
+use an endpoint you run yourself instead, e.g. real AWS
+(``https://dynamodb.us-east-1.amazonaws.com``) with your own credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# Local servers accept any credentials, but botocore insists on having some.
+_DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "dummy", "AWS_SECRET_ACCESS_KEY": "dummy"}
+
+
+def _use_dummy_credentials() -> None:
+    for name, value in _DUMMY_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    """URL of AWS's DynamoDB Local 3.3.0 on 127.0.0.1 (or ``$DYNASTORE_TEST_DYNAMODB_ENDPOINT``)."""
+    endpoint = os.environ.get("DYNASTORE_TEST_DYNAMODB_ENDPOINT")
+    if endpoint:
+        yield endpoint
+        return
+    from dynastore.testing import dynamodb_local
+
+    _use_dummy_credentials()
+    with dynamodb_local() as server:
+        yield server.endpoint
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """URL of a moto_server on 127.0.0.1 (or ``$DYNASTORE_TEST_MOTO_ENDPOINT``)."""
+    endpoint = os.environ.get("DYNASTORE_TEST_MOTO_ENDPOINT")
+    if endpoint:
+        yield endpoint
+        return
+    from dynastore.testing import moto_server
+
+    _use_dummy_credentials()
+    with moto_server() as server:
+        yield server.endpoint
