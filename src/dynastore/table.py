@@ -387,21 +387,35 @@ class Table:
         """
         kc, idx = self._analyse_query(key_condition, index, consistent)
         self._check_query_filter(filter, index)
+
+        def call(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Page:
+            return self._engine.query(
+                self.name, kc, index=idx, filter=flt, projection=paths, limit=n, reverse=reverse,
+                start_key=key, consistent=consistent,
+            )
+
+        return self._results(call, index, filter, include_expired, projection, limit, page_size, start_key)
+
+    def _results(
+        self,
+        call: Callable[[tuple[Path, ...] | None, Condition | None, Item | None, int | None], Page],
+        index: str | None,
+        filter: Condition | None,
+        include_expired: bool,
+        projection: Iterable[str | Path] | None,
+        limit: int | None,
+        page_size: int | None,
+        start_key: Mapping[str, Any] | None,
+    ) -> Results:
+        """The checks and paging shared by query and scan."""
         flt = self._read_filter(filter, include_expired, index)
         _check_limit(limit, "limit")
         _check_limit(page_size, "page_size")
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
         self._check_index_projection(paths, index)
         start = self._start_key(start_key, index)
-
-        def fetch(key: Item | None, n: int | None) -> Page:
-            return self._engine.query(
-                self.name, kc, index=idx, filter=flt, projection=paths, limit=n, reverse=reverse,
-                start_key=key, consistent=consistent,
-            )
-
-        return Results(fetch, start_key=start, limit=limit, page_size=page_size, filtered=flt is not None,
-                       key_names=key_names, strip=strip)
+        return Results(lambda key, n: call(paths, flt, key, n), start_key=start, limit=limit, page_size=page_size,
+                       filtered=flt is not None, key_names=key_names, strip=strip)
 
     def _analyse_query(self, key_condition: Condition, index: str | None, consistent: bool) -> tuple[Any, str | None]:
         if index is not None:
@@ -498,21 +512,14 @@ class Table:
             if consistent and not ix.local:
                 raise ValidationError("Consistent reads are not supported on global secondary indexes")
         _check_segments(segment, total_segments)
-        flt = self._read_filter(filter, include_expired, index)
-        _check_limit(limit, "limit")
-        _check_limit(page_size, "page_size")
-        paths, strip, key_names = self._projection_for_paging(projection, limit, index)
-        self._check_index_projection(paths, index)
-        start = self._start_key(start_key, index)
 
-        def fetch(key: Item | None, n: int | None) -> Page:
+        def call(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Page:
             return self._engine.scan(
                 self.name, index=index, filter=flt, projection=paths, limit=n, start_key=key,
                 segment=segment, total_segments=total_segments, consistent=consistent,
             )
 
-        return Results(fetch, start_key=start, limit=limit, page_size=page_size, filtered=flt is not None,
-                       key_names=key_names, strip=strip)
+        return self._results(call, index, filter, include_expired, projection, limit, page_size, start_key)
 
     def parallel_scan(self, total_segments: int, *, max_workers: int | None = None, **kwargs: Any) -> list[Item]:
         """Scan all segments at once on a thread pool; returns every item."""

@@ -553,15 +553,21 @@ class DynamoDBEngine(Engine):
         self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False
     ) -> Item | None:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Item": serialize_item(item)}
+        return self._write_one("put_item", table, params, condition, return_old)
+
+    def _write_one(
+        self, op: str, table: str, params: dict[str, Any], condition: Condition | None, return_old: bool
+    ) -> Item | None:
+        """PutItem/DeleteItem: the same condition and ALL_OLD plumbing."""
         if condition is not None:
             ph = Placeholders()
             params["ConditionExpression"] = compile_condition(condition, ph)
             _attach(params, ph)
         if return_old:
             params["ReturnValues"] = "ALL_OLD"
-            old = self._call("put_item", params, (table,)).get("Attributes")
+            old = self._call(op, params, (table,)).get("Attributes")
             return deserialize_item(old) if old else None
-        self._call("put_item", params, (table,))
+        self._call(op, params, (table,))
         return None
 
     def update_item(
@@ -591,16 +597,7 @@ class DynamoDBEngine(Engine):
         self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False
     ) -> Item | None:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
-        if condition is not None:
-            ph = Placeholders()
-            params["ConditionExpression"] = compile_condition(condition, ph)
-            _attach(params, ph)
-        if return_old:
-            params["ReturnValues"] = "ALL_OLD"
-            old = self._call("delete_item", params, (table,)).get("Attributes")
-            return deserialize_item(old) if old else None
-        self._call("delete_item", params, (table,))
-        return None
+        return self._write_one("delete_item", table, params, condition, return_old)
 
     def _read_params(
         self,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..codec import type_of
 from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInfo, TxAction, TxGet, WriteRequest
 from ..errors import (
     CancellationReason,
@@ -76,26 +77,15 @@ class _IndexMeta:
     def keys(self, item: Item) -> tuple[bytes, bytes] | None:
         """Index key bytes of an item, or None when the item is not in this (sparse) index."""
         v = item.get(self.pk_name)
-        if v is None or _type(v) != self.pk_type:
+        if v is None or type_of(v) != self.pk_type:
             return None
         ipk = self.enc_pk(v)
         if self.sk_name is None:
             return ipk, b""
         s = item.get(self.sk_name)
-        if s is None or _type(s) != self.sk_type:
+        if s is None or type_of(s) != self.sk_type:
             return None
         return ipk, self.enc_sk(s)  # type: ignore[misc]
-
-
-def _type(v: Any) -> str:
-    t = type(v)
-    if t is str:
-        return "S"
-    if t is int or t is Decimal:
-        return "N"
-    if t is bytes:
-        return "B"
-    return "?"
 
 
 @dataclass

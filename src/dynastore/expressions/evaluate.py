@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
 from typing import Any
 
-from ..codec import normalize_number, type_of, values_equal
+from ..codec import normalize_number, set_kind, type_of, values_equal
 from ..errors import ValidationError
 from .tree import (
     MISSING,
@@ -156,7 +156,7 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
             return type(x) is tv and x in v
         if tv is set:
             kind = type_of(v)
-            return _scalar_kind(x) == kind and x in v
+            return set_kind(x) == kind and x in v
         if tv is list:
             return any(values_equal(e, x) for e in v)
         return False
@@ -165,17 +165,6 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
         want = _operand(c.type, item)
         return v is not MISSING and type_of(v) == want
     raise ValidationError(f"not a condition: {c!r:.60}")
-
-
-def _scalar_kind(x: Any) -> str | None:
-    t = type(x)
-    if t is str:
-        return "SS"
-    if t is int or t is Decimal:
-        return "NS"
-    if t is bytes:
-        return "BS"
-    return None
 
 
 # -- projections ---------------------------------------------------------------
