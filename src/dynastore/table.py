@@ -570,6 +570,8 @@ class Table:
     ) -> list[Item]:
         """Items for any number of keys, in the order of the keys (missing ones left out).
 
+        A key given twice is fetched once and returned at both places.
+
         Requests go in chunks of 100; unprocessed keys are retried with
         exponential backoff and jitter.
         """

@@ -542,6 +542,7 @@ class SQLiteEngine(Engine):
         matched = 0
         read = 0
         last_blob = b""
+        item: Item | None = None
         full = False
         projected = im.projected if im is not None else None
         decode = filter is not None or not count_only
@@ -560,6 +561,7 @@ class SQLiteEngine(Engine):
                         if not count_only:
                             items.append(project(item, projection) if projection is not None else item)
                 else:
+                    item = None
                     matched += 1
                 # DynamoDB stops once the page has read 1 MB, counting the item that crosses it
                 if (limit is not None and scanned >= limit) or read >= MAX_PAGE_BYTES:
@@ -568,7 +570,7 @@ class SQLiteEngine(Engine):
             cur.close()
         last_key = None
         if full:
-            last_item = unpack_item(last_blob)
+            last_item = item if item is not None else unpack_item(last_blob)  # index items keep their keys
             names = m.key_names()
             if im is not None:
                 names += tuple(n for n in (im.pk_name, im.sk_name) if n is not None and n not in names)

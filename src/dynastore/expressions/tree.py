@@ -142,6 +142,9 @@ class Size:
     def between(self, low: Any, high: Any) -> Condition:
         return Between(self, operand(low), operand(high))
 
+    def is_in(self, values: Any) -> Condition:
+        return In(self, tuple(operand(v) for v in values))
+
 
 Operand = Union[Path, Value, Size]
 
