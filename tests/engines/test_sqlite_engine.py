@@ -136,3 +136,24 @@ def test_data_persists_across_reopen(tmp_path):
     assert store.tables() == ["things"]
     assert store.table("things").query(Key("pk").eq("a")).all() == [{"pk": "a", "sk": 1, "v": Decimal("1.5")}]
     store.close()
+
+
+def test_writer_with_a_stale_catalogue_keeps_a_new_index_up_to_date(tmp_path):
+    """One process adds an index while another keeps writing: the writer must maintain it."""
+    from dynastore import Index
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    spec = TableSpec(name="events", partition_key=("pk", "S"))
+    app = open_store(url)
+    table = app.create_table(spec)
+    table.put({"pk": "before", "kind": "x"})  # the app's engine has cached the catalogue
+    admin = open_store(url)
+    admin.create_table(TableSpec(name="events", partition_key=("pk", "S"),
+                                 indexes=[Index("by_kind", partition_key=("kind", "S"))]))
+    table.put({"pk": "after", "kind": "x"})  # written through the stale view
+    table.update({"pk": "before"}, Attr("kind").set("y"))
+    admin_table = admin.table("events")
+    assert [i["pk"] for i in admin_table.query(Key("kind").eq("x"), index="by_kind")] == ["after"]
+    assert [i["pk"] for i in admin_table.query(Key("kind").eq("y"), index="by_kind")] == ["before"]
+    app.close()
+    admin.close()

@@ -184,6 +184,7 @@ class SQLiteEngine(Engine):
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._meta: dict[str, _TableMeta] = {}
+        self._catalog_version: int | None = None
         self._closed = False
         if self.kind == "memory":
             # One connection shared by all threads, serialised by a lock: an
@@ -229,7 +230,12 @@ class SQLiteEngine(Engine):
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
+        """A write transaction (BEGIN IMMEDIATE: takes the write lock up front).
+
+        Another process may have changed the catalogue (added an index, enabled
+        TTL) since this one cached it; writing with a stale view would leave the
+        new index behind, so every write first compares the catalogue version.
+        """
         with self._lock:
             conn = self._conn()
             try:
@@ -237,12 +243,23 @@ class SQLiteEngine(Engine):
             except sqlite3.OperationalError as e:
                 raise StoreUnavailable(f"SQLite database {self.path!r} is busy: {e}", cause=e) from None
             try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version != self._catalog_version:
+                    self._meta.clear()
+                    self._catalog_version = version
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             else:
                 conn.execute("COMMIT")
+
+    def _bump_catalogue(self, conn: sqlite3.Connection) -> None:
+        """Record a catalogue change so other processes reload their view (see _write)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0] + 1
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+        self._meta.clear()
+        self._catalog_version = version
 
     def close(self) -> None:
         self._closed = True
@@ -269,6 +286,11 @@ class SQLiteEngine(Engine):
         self._meta[name] = m
         return m
 
+    def _check_tables(self, names: Any) -> None:
+        """TableNotFound before a write transaction starts, not inside it."""
+        for n in names:
+            self._table(n)
+
     def _forget(self, name: str) -> None:
         self._meta.pop(name, None)
 
@@ -289,6 +311,7 @@ class SQLiteEngine(Engine):
                 "INSERT INTO _dynastore_tables (name, id, spec, created) VALUES (?,?,?,?)",
                 (spec.name, table_id, json.dumps(spec.to_dict()), time.time()),
             )
+            self._bump_catalogue(conn)
         self._forget(spec.name)
 
     @staticmethod
@@ -318,10 +341,12 @@ class SQLiteEngine(Engine):
                 conn.execute(f"DROP TABLE IF EXISTS {im.sql_name}")
             conn.execute(f"DROP TABLE IF EXISTS {meta.sql}")
             conn.execute("DELETE FROM _dynastore_tables WHERE name=?", (name,))
+            self._bump_catalogue(conn)
         self._forget(name)
 
     def _save_spec(self, conn: sqlite3.Connection, spec: TableSpec) -> None:
         conn.execute("UPDATE _dynastore_tables SET spec=? WHERE name=?", (json.dumps(spec.to_dict()), spec.name))
+        self._bump_catalogue(conn)
 
     def add_index(self, table: str, index: Index) -> None:
         self._forget(table)
@@ -405,9 +430,9 @@ class SQLiteEngine(Engine):
 
     def put_item(self, table: str, item: Item, *, condition: Condition | None = None,
                  return_old: bool = False) -> Item | None:
-        m = self._meta.get(table) or self._table(table)
-        hk = m.key_bytes(item)
         with self._write() as conn:
+            m = self._meta.get(table) or self._table(table)
+            hk = m.key_bytes(item)
             if m.indexes or condition is not None or return_old:
                 old = self._load(conn, m, hk)
                 if condition is not None and not evaluate(condition, old or {}):
@@ -419,9 +444,9 @@ class SQLiteEngine(Engine):
 
     def update_item(self, table: str, key: Item, actions: Sequence[Action], *,
                     condition: Condition | None = None, return_values: ReturnValues = "NONE") -> Item | None:
-        m = self._meta.get(table) or self._table(table)
-        hk = m.key_bytes(key)
         with self._write() as conn:
+            m = self._meta.get(table) or self._table(table)
+            hk = m.key_bytes(key)
             old = self._load(conn, m, hk)
             if condition is not None and not evaluate(condition, old or {}):
                 raise ConditionFailed("The conditional request failed")
@@ -437,9 +462,9 @@ class SQLiteEngine(Engine):
 
     def delete_item(self, table: str, key: Item, *, condition: Condition | None = None,
                     return_old: bool = False) -> Item | None:
-        m = self._meta.get(table) or self._table(table)
-        hk = m.key_bytes(key)
         with self._write() as conn:
+            m = self._meta.get(table) or self._table(table)
+            hk = m.key_bytes(key)
             old = self._load(conn, m, hk)
             if condition is not None and not evaluate(condition, old or {}):
                 raise ConditionFailed("The conditional request failed")
@@ -491,6 +516,9 @@ class SQLiteEngine(Engine):
 
     def _index(self, m: _TableMeta, name: str) -> _IndexMeta:
         im = m.indexes.get(name)
+        if im is None:
+            self._forget(m.spec.name)  # another process may have added it since
+            im = self._table(m.spec.name).indexes.get(name)
         if im is None:
             raise ValidationError(f"The table does not have the specified index: {name}")
         return im
@@ -601,8 +629,9 @@ class SQLiteEngine(Engine):
         return found, unprocessed
 
     def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
-        metas = {t: self._table(t) for t in requests}
+        self._check_tables(requests)
         with self._write() as conn:
+            metas = {t: self._table(t) for t in requests}
             for table, reqs in requests.items():
                 m = metas[table]
                 for r in reqs:
@@ -617,9 +646,10 @@ class SQLiteEngine(Engine):
     # -- transactions --------------------------------------------------------
 
     def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
-        metas = [self._table(a.table) for a in actions]
+        self._check_tables(a.table for a in actions)
         digest = _digest(actions) if token is not None else None
         with self._write() as conn:
+            metas = [self._table(a.table) for a in actions]
             if token is not None:
                 conn.execute("DELETE FROM _dynastore_tokens WHERE created < ?", (time.time() - TOKEN_WINDOW_SECONDS,))
                 row = conn.execute("SELECT digest FROM _dynastore_tokens WHERE token=?", (token,)).fetchone()
@@ -691,12 +721,12 @@ class SQLiteEngine(Engine):
     # -- maintenance ---------------------------------------------------------
 
     def sweep_expired(self, table: str, attribute: str, now: int) -> int:
-        m = self._table(table)
-        if m.ttl != attribute:
+        if self._table(table).ttl != attribute:
             return super().sweep_expired(table, attribute, now)
         deleted = 0
         while True:
             with self._write() as conn:
+                m = self._table(table)
                 rows = conn.execute(
                     f"SELECT h, pk, sk, item FROM {m.sql} WHERE exp IS NOT NULL AND exp <= ? LIMIT 500", (now,)
                 ).fetchall()
