@@ -220,6 +220,7 @@ MOTO_DIFFERS = {
     "size-of-bool": "moto answers HTTP 500 for size() of a boolean",
     "size-of-missing": "moto answers HTTP 500 for size() of a missing attribute",
     "size-of-missing-ne": "moto answers HTTP 500 for size() of a missing attribute",
+    "path-between-size": "moto 5.2.5 answers HTTP 500 for BETWEEN with a size() bound",
 }
 
 # moto's Scan rejects size() in a FilterExpression ("Bad Filter Expression: Invalid attribute name").
