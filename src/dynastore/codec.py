@@ -214,7 +214,7 @@ def values_equal(a: Any, b: Any) -> bool:
     ta, tb = type(a), type(b)
     if ta is tb or (ta in (int, Decimal) and tb in (int, Decimal)):
         if ta is list:
-            return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+            return len(a) == len(b) and all(map(values_equal, a, b))
         if ta is dict:
             return a.keys() == b.keys() and all(values_equal(v, b[k]) for k, v in a.items())
         if ta is set:

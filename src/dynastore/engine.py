@@ -224,5 +224,5 @@ class Engine(ABC):
             if start is None:
                 return deleted
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 -- an optional hook: an engine holding no resources need not override it
         """Release connections; the engine is unusable afterwards."""

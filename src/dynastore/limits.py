@@ -8,7 +8,7 @@ checks client-side so both engines fail identically (and before a network call).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from .errors import ItemTooLarge
 
@@ -31,7 +31,8 @@ def number_size(n: int | Decimal) -> int:
     if type(n) is int:
         digits = str(abs(n)).rstrip("0") or "0"
     else:
-        digits = "".join(map(str, n.as_tuple().digits)).strip("0") or "0"
+        # exact-type dispatch (fast, and bool is not a number here); mypy cannot narrow this branch
+        digits = "".join(map(str, cast(Decimal, n).as_tuple().digits)).strip("0") or "0"
     return (len(digits) + 1) // 2 + 1
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path as FsPath
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple, Union, cast
 
 import yaml
 from pydantic import ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -60,7 +60,7 @@ def _key(v: Any) -> Any:
         raise ValueError(f"key attribute name {name[:20]!r}... is longer than 255 bytes")
     if typ not in ("S", "N", "B"):
         raise ValueError(f"key attribute {name!r} has type {typ!r}; key types are S, N or B")
-    return KeyAttribute(name, typ)
+    return KeyAttribute(name, cast(KeyType, typ))  # one of S, N, B: checked above
 
 
 def _check_table_name(name: str, what: str = "table") -> str:
@@ -109,7 +109,8 @@ class Index:
         if isinstance(v, dict):  # DynamoDB's shape: {ProjectionType: INCLUDE, NonKeyAttributes: [...]}
             kind = str(v.get("ProjectionType", v.get("type", "ALL"))).upper()
             if kind == "INCLUDE":
-                return tuple(v.get("NonKeyAttributes", v.get("attributes", ())))
+                listed: Any = v.get("NonKeyAttributes", v.get("attributes", ()))
+                return tuple(listed)
             return kind
         names = tuple(v)
         if not names or not all(isinstance(n, str) and n for n in names):

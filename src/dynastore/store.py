@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .engine import Engine, Item, TableInfo, TxAction, TxGet
-from .errors import ConditionFailed, TableNotFound, TransactionCanceled, ValidationError
-from .expressions import Action, Condition, Path
+from .errors import TableNotFound, ValidationError
+from .expressions import Action, Condition
 from .limits import MAX_TRANSACT_ACTIONS, MAX_TRANSACTION_BYTES, item_size
 from .retry import RetryPolicy
 from .spec import Index, TableSpec, load_specs, make_spec
@@ -190,7 +190,7 @@ class Store:
         _check_tx_size(len(reqs))
         _check_unique([(r.table, r.key) for r in reqs], tables)
         items = self.engine.transact_get(reqs)
-        return [t._visible(i, False) for t, i in zip(tables, items)]
+        return [t._visible(i, False) for t, i in zip(tables, items, strict=False)]
 
 
 def _check_tx_size(n: int) -> None:
@@ -205,7 +205,7 @@ def _check_tx_size(n: int) -> None:
 
 def _check_unique(keys: Sequence[tuple[str, Item]], tables: Sequence[Table]) -> None:
     seen = set()
-    for (name, key), table in zip(keys, tables):
+    for (name, key), table in zip(keys, tables, strict=True):
         kt = (name,) + tuple((type(key[n]).__name__, key[n]) for n in table._key_names)
         if kt in seen:
             raise ValidationError("Transaction request cannot include multiple operations on one item")
@@ -276,7 +276,7 @@ class Transaction:
         if self.committed:
             raise ValidationError("this transaction was already committed")
         _check_tx_size(len(self.actions))
-        keys = [(a.table, key_of(t.spec, a.item)) for a, t in zip(self.actions, self._tables)]
+        keys = [(a.table, key_of(t.spec, a.item)) for a, t in zip(self.actions, self._tables, strict=False)]
         _check_unique(keys, self._tables)
         total = sum(item_size(a.item) for a in self.actions)
         if total > MAX_TRANSACTION_BYTES:

@@ -21,7 +21,6 @@ from .expressions import (
     Action,
     Attr,
     Condition,
-    Key,
     Path,
     SetAction,
     Value,
@@ -32,7 +31,6 @@ from .expressions.evaluate import validate_update
 from .validation import condition_names
 from .limits import MAX_BATCH_GET, MAX_BATCH_WRITE
 from .results import Results
-from .retry import RetryPolicy
 from .spec import TableSpec
 from .timestamps import now_value
 from .validation import (
@@ -117,7 +115,7 @@ class Table:
     def _visible(self, item: Item | None, include_expired: bool) -> Item | None:
         if item is None or include_expired or self._ttl is None:
             return item
-        v = item.get(self._ttl)
+        v: Any = item.get(self._ttl)
         if type(v) in (int, Decimal) and v <= time.time():
             return None
         return item
@@ -166,17 +164,16 @@ class Table:
         """The item with this key, or None (``must_exist=True``: raise ItemNotFound instead)."""
         k = self.key(key)
         paths = projection_paths(projection)
-        strip_ttl = (
-            paths is not None and self._ttl is not None and not include_expired
-            and all(p.name != self._ttl for p in paths)
-        )
-        if strip_ttl:
+        ttl = self._ttl
+        strip_ttl: str | None = None  # the TTL attribute, when fetched only to decide expiry
+        if paths is not None and ttl is not None and not include_expired and all(p.name != ttl for p in paths):
             # expiry is decided on the TTL attribute even when it is not projected
-            paths = paths + (Path((self._ttl,)),)  # type: ignore[operator]
+            strip_ttl = ttl
+            paths = paths + (Path((ttl,)),)
         item = self._visible(self._engine.get_item(self.name, k, consistent=consistent, projection=paths),
                              include_expired)
-        if strip_ttl and item is not None:
-            item.pop(self._ttl, None)  # type: ignore[arg-type]
+        if strip_ttl is not None and item is not None:
+            item.pop(strip_ttl, None)
         if item is None and must_exist:
             raise ItemNotFound(f"no item with key {k} in table {self.name!r}")
         return item
@@ -199,7 +196,10 @@ class Table:
         try:
             old = self._engine.put_item(self.name, new, condition=cond, return_old=return_old)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, key_of(self.spec, new), condition)
+            err = self._explain_conflict(e, key_of(self.spec, new), condition)
+            if err is e:
+                raise
+            raise err from e
         return PutResult(new, old)
 
     def prepare_put(self, item: Mapping[str, Any], condition: Condition | None, expected_version: Any) -> tuple[Item, Condition | None]:
@@ -244,7 +244,10 @@ class Table:
         try:
             return self._engine.update_item(self.name, k, acts, condition=cond, return_values=return_values)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, k, condition)
+            err = self._explain_conflict(e, k, condition)
+            if err is e:
+                raise
+            raise err from e
 
     def prepare_update(
         self, actions: Action | Sequence[Action], condition: Condition | None, expected_version: Any
@@ -290,7 +293,10 @@ class Table:
         try:
             return self._engine.delete_item(self.name, k, condition=cond, return_old=return_old)
         except ConditionFailed as e:
-            raise self._explain_conflict(e, k, condition)
+            err = self._explain_conflict(e, k, condition)
+            if err is e:
+                raise
+            raise err from e
 
     def prepare_delete(self, condition: Condition | None, expected_version: Any) -> Condition | None:
         check_condition(condition)
@@ -326,14 +332,14 @@ class Table:
     def _explain_conflict(self, e: ConditionFailed, key: Item, user_condition: Condition | None) -> ConditionFailed:
         """Tell a lost optimistic-locking race apart from the caller's own condition failing."""
         if self._version is None:
-            return e  # re-raised as it is, keeping the engine's cause
+            return e  # the caller re-raises it as it is, keeping the engine's cause
         if user_condition is not None:
             from .expressions.evaluate import evaluate
 
             current = self._engine.get_item(self.name, key, consistent=True) or {}
             if not evaluate(user_condition, current):
                 return e
-        return VersionConflict(  # raised inside the except block, so the failure stays chained as context
+        return VersionConflict(  # the caller raises it from e (its cause, and its context too)
             f"version conflict on {key} in table {self.name!r}: another writer changed the item "
             "(re-read it and retry)",
             cause=e,

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from ..engine import Item
 from ..errors import ConditionFailed, TransactionCanceled, ValidationError, VersionConflict
 from ..expressions import Attr, Key
 from ..jsonutil import dumps, loads
@@ -61,6 +62,13 @@ def event_key(t: float | None = None) -> str:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _stored(table: Table, key: dict[str, Any], *, consistent: bool = False) -> Item:
+    """An item the demo has just written: it is there, or the engine is broken."""
+    item = table.get(key, consistent=consistent)
+    assert item is not None, f"no item with key {key} in table {table.name!r}"
+    return item
 
 
 @dataclass
@@ -138,7 +146,8 @@ class Demo:
     def create_tables(self) -> None:
         specs = self.load_specs()
         existing = set(self.store.tables())
-        created, found = [], []
+        created: list[str] = []
+        found: list[str] = []
         for *_, names in APPLICATIONS:
             for name in names:
                 self.t[name] = self.store.create_table(specs[name])
@@ -156,7 +165,7 @@ class Demo:
         self.console.rule("[bold]dynastore demo: five applications on one Table API[/]")
         self.create_tables()
         for (seed, name, about, tables), fn in zip(
-            APPLICATIONS, (self.video_scripts, self.generations, self.chat, self.devflow, self.blog)
+            APPLICATIONS, (self.video_scripts, self.generations, self.chat, self.devflow, self.blog), strict=True
         ):
             self.current = AppResult(seed, name, tables)
             self.results.append(self.current)
@@ -190,14 +199,14 @@ class Demo:
             lambda: scripts.put({"script_id": ids[0], "session_id": session, "content": "oops"},
                                 condition=Attr("script_id").not_exists()),
         )
-        self.step("chapter 1 still holds its text", scripts.get({"script_id": ids[0]})["content"] == chapters[0][1])
+        self.step("chapter 1 still holds its text", _stored(scripts, {"script_id": ids[0]})["content"] == chapters[0][1])
 
         feedback = ["テンポを上げて", "冒頭に問いかけを", "締めを短く"]
         for fb in feedback:
             scripts.update({"script_id": ids[0]}, Attr("feedback_history").append([{"at": iso(), "text": fb}]),
                            condition=Attr("script_id").exists())
             self.wrote()
-        history = [h["text"] for h in scripts.get({"script_id": ids[0]}, consistent=True)["feedback_history"]]
+        history = [h["text"] for h in _stored(scripts, {"script_id": ids[0]}, consistent=True)["feedback_history"]]
         self.step("appended 3 feedback entries atomically, order kept", history == feedback,
                   " → ".join(history))
 
@@ -217,11 +226,11 @@ class Demo:
                 tx.update(scripts, {"script_id": sid}, Attr("merged_id").set(merged_id),
                           condition=Attr("script_id").exists())
         self.wrote(4)
-        linked = [scripts.get({"script_id": s}, consistent=True).get("merged_id") for s in ids]
+        linked = [_stored(scripts, {"script_id": s}, consistent=True).get("merged_id") for s in ids]
         self.step("merged the chapters in one transaction (1 put + 3 updates, all or nothing)",
                   linked == [merged_id] * 3)
 
-        item = merged.get({"merged_id": merged_id}, consistent=True)
+        item = _stored(merged, {"merged_id": merged_id}, consistent=True)
         text = dumps(item)
         self.step("the merged script serialises with dynastore.dumps",
                   loads(text)["duration_seconds"] == item["duration_seconds"],
@@ -357,7 +366,7 @@ class Demo:
         )
         self.wrote()
         self.step("moved the newest session starting → running (condition: status = starting)",
-                  sessions.get({"session_id": sid}, consistent=True)["status"] == "running")
+                  _stored(sessions, {"session_id": sid}, consistent=True)["status"] == "running")
         self.refused(
             "a second starting → running transition was refused (it is already running)",
             lambda: sessions.update({"session_id": sid}, Attr("status").set("running"),
@@ -369,7 +378,7 @@ class Demo:
                             Attr("history").append([{"prompt": prompt, "response": answer, "at": int(time.time())}]),
                             condition=Attr("session_id").exists())
             self.wrote()
-        item = sessions.get({"session_id": sid}, consistent=True)
+        item = _stored(sessions, {"session_id": sid}, consistent=True)
         self.step("appended 2 prompt/response pairs to the history", len(item["history"]) == 2,
                   f"updated_at {item['updated_at']} (Unix seconds, kept by dynastore)")
 
@@ -400,7 +409,7 @@ class Demo:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(like, fans))
         self.wrote(2 * len(fans))
-        state = likes.get({"post_id": post}, consistent=True)
+        state = _stored(likes, {"post_id": post}, consistent=True)
         self.step(f"{len(fans)} users liked the post from 4 threads: counter and set exact",
                   state["like_count"] == len(fans) and state["liked_by"] == set(fans),
                   f"like_count {state['like_count']} (ADD), liked_by has {len(state['liked_by'])} (ADD to a set)")
@@ -409,7 +418,7 @@ class Demo:
         likes.update({"post_id": post}, [Attr("like_count").add(-1), Attr("liked_by").delete({fans[-1]})],
                      condition=Attr("liked_by").contains(fans[-1]))
         self.wrote()
-        state = likes.get({"post_id": post}, consistent=True)
+        state = _stored(likes, {"post_id": post}, consistent=True)
         self.step("an unlike took the user out and the counter down in one update",
                   state["like_count"] == len(fans) - 1 and fans[-1] not in state["liked_by"])
 

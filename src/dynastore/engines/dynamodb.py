@@ -722,9 +722,9 @@ class DynamoDBEngine(Engine):
             return {}
         resp = self._call("batch_write_item", {"RequestItems": request_items}, list(requests))
         out: dict[str, list[WriteRequest]] = {}
-        for t, reqs in (resp.get("UnprocessedItems") or {}).items():
+        for t, unprocessed in (resp.get("UnprocessedItems") or {}).items():
             back = []
-            for r in reqs:
+            for r in unprocessed:
                 if "PutRequest" in r:
                     back.append(WriteRequest("put", deserialize_item(r["PutRequest"]["Item"])))
                 else:

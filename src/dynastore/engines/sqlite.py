@@ -33,7 +33,6 @@ from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInf
 from ..errors import (
     CancellationReason,
     ConditionFailed,
-    DynastoreError,
     IdempotencyMismatch,
     StoreUnavailable,
     TableExists,
@@ -111,7 +110,7 @@ class _TableMeta:
     def exp(self, item: Item) -> float | None:
         if self.ttl is None:
             return None
-        v = item.get(self.ttl)
+        v: Any = item.get(self.ttl)
         t = type(v)
         return float(v) if t is int or t is Decimal else None
 
@@ -122,7 +121,7 @@ class _TableMeta:
 def _build_meta(spec: TableSpec, table_id: int) -> _TableMeta:
     sql = f"t{table_id}"
     indexes = {}
-    for n, ix in enumerate(spec.indexes):
+    for ix in spec.indexes:
         indexes[ix.name] = _index_meta(spec, ix, f"{sql}_{_index_sql_suffix(ix.name)}")
     return _TableMeta(
         spec=spec,
@@ -190,7 +189,7 @@ class SQLiteEngine(Engine):
             # One connection shared by all threads, serialised by a lock: an
             # in-memory database is private to its connection.
             self._lock: Any = threading.RLock()
-            self._shared = self._connect()
+            self._shared: sqlite3.Connection | None = self._connect()
         else:
             self._lock = nullcontext()
             directory = os.path.dirname(os.path.abspath(path))
@@ -581,13 +580,14 @@ class SQLiteEngine(Engine):
                 read += size
                 last_blob = blob
                 if decode:
-                    item = unpack_item(blob)
+                    decoded: Item = unpack_item(blob)
                     if projected is not None:
-                        item = {k: v for k, v in item.items() if k in projected}
-                    if filter is None or evaluate(filter, item):
+                        decoded = {k: v for k, v in decoded.items() if k in projected}
+                    item = decoded
+                    if filter is None or evaluate(filter, decoded):
                         matched += 1
                         if not count_only:
-                            items.append(project(item, projection) if projection is not None else item)
+                            items.append(project(decoded, projection) if projection is not None else decoded)
                 else:
                     item = None
                     matched += 1
@@ -662,7 +662,7 @@ class SQLiteEngine(Engine):
             reasons: list[CancellationReason] = []
             plan: list[tuple[_TableMeta, tuple[int, bytes, bytes], Item | None, Item | None]] = []
             failed = False
-            for a, m in zip(actions, metas):
+            for a, m in zip(actions, metas, strict=True):
                 hk = m.key_bytes(a.item)
                 old = self._load(conn, m, hk)
                 if a.condition is not None and not evaluate(a.condition, old or {}):
@@ -711,7 +711,7 @@ class SQLiteEngine(Engine):
             conn = self._conn()
             conn.execute("BEGIN")  # one snapshot for all reads
             try:
-                for g, m in zip(gets, metas):
+                for g, m in zip(gets, metas, strict=True):
                     item = self._load(conn, m, m.key_bytes(g.key))
                     out.append(project(item, g.projection) if item is not None and g.projection is not None else item)
             finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 from ..codec import normalize_number, set_kind, type_of, values_equal
 from ..errors import ValidationError
@@ -99,11 +99,16 @@ def _ordered_pair(a: Any, b: Any) -> bool:
 
 def evaluate(c: Condition, item: dict[str, Any]) -> bool:
     """Does ``item`` satisfy ``c``? (An absent item is evaluated as ``{}``.)"""
+    # Exact-type dispatch is the fast path; mypy does not narrow on `t is X`, so
+    # each branch binds the node to a typed local through `node` (an Any alias,
+    # which costs nothing at run time, unlike cast() or isinstance()).
     t = type(c)
+    node: Any = c
     if t is Compare:
-        left = _operand(c.left, item)
-        right = _operand(c.right, item)
-        op = c.op
+        cmp: Compare = node
+        left = _operand(cmp.left, item)
+        right = _operand(cmp.right, item)
+        op = cmp.op
         if op == "=":
             return left is not MISSING and right is not MISSING and values_equal(left, right)
         if op == "<>":
@@ -118,37 +123,46 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
             return bool(left > right)
         return bool(left >= right)
     if t is And:
-        return evaluate(c.left, item) and evaluate(c.right, item)
+        conj: And = node
+        return evaluate(conj.left, item) and evaluate(conj.right, item)
     if t is Or:
-        return evaluate(c.left, item) or evaluate(c.right, item)
+        disj: Or = node
+        return evaluate(disj.left, item) or evaluate(disj.right, item)
     if t is Not:
-        return not evaluate(c.condition, item)
+        neg: Not = node
+        return not evaluate(neg.condition, item)
     if t is Exists:
-        return resolve(item, c.path) is not MISSING
+        ex: Exists = node
+        return resolve(item, ex.path) is not MISSING
     if t is NotExists:
-        return resolve(item, c.path) is MISSING
+        nex: NotExists = node
+        return resolve(item, nex.path) is MISSING
     if t is Between:
-        v = _operand(c.operand, item)
-        lo = _operand(c.low, item)
-        hi = _operand(c.high, item)
+        btw: Between = node
+        v = _operand(btw.operand, item)
+        lo = _operand(btw.low, item)
+        hi = _operand(btw.high, item)
         if MISSING in (v, lo, hi) or not (_ordered_pair(v, lo) and _ordered_pair(v, hi)):
             return False
         return bool(lo <= v <= hi)
     if t is In:
-        v = _operand(c.operand, item)
+        inn: In = node
+        v = _operand(inn.operand, item)
         if v is MISSING:
             return False
-        return any(values_equal(v, o) for o in (_operand(x, item) for x in c.options) if o is not MISSING)
+        return any(values_equal(v, o) for o in (_operand(x, item) for x in inn.options) if o is not MISSING)
     if t is BeginsWith:
-        v = resolve(item, c.path)
-        p = _operand(c.prefix, item)
+        bw: BeginsWith = node
+        v = resolve(item, bw.path)
+        p = _operand(bw.prefix, item)
         tv = type(v)
         if tv is type(p) and tv in (str, bytes):
             return bool(v.startswith(p))
         return False
     if t is Contains:
-        v = resolve(item, c.path)
-        x = _operand(c.operand, item)
+        cnt: Contains = node
+        v = resolve(item, cnt.path)
+        x = _operand(cnt.operand, item)
         if v is MISSING or x is MISSING:
             return False
         tv = type(v)
@@ -161,8 +175,9 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
             return any(values_equal(e, x) for e in v)
         return False
     if t is AttributeType:
-        v = resolve(item, c.path)
-        want = _operand(c.type, item)
+        at: AttributeType = node
+        v = resolve(item, at.path)
+        want = _operand(at.type, item)
         return v is not MISSING and type_of(v) == want
     raise ValidationError(f"not a condition: {c!r:.60}")
 
@@ -199,13 +214,17 @@ def _graft(out: dict[str, Any], src: dict[str, Any], elements: tuple[str | int, 
         last = i == len(elements) - 1
         nxt = value if last else (cur[e] if type(e) is int else cur[e])
         if type(dst) is _Sparse:
+            # A _Sparse stands for a list: it is made when the next element is
+            # an index, and every projected path through it resolved, so it
+            # indexes a list there too.
+            idx = cast(int, e)
             if last:
-                dst.slots[e] = nxt
+                dst.slots[idx] = nxt
             else:
-                child = dst.slots.get(e)
+                child = dst.slots.get(idx)
                 if child is None:
                     child = _Sparse() if type(elements[i + 1]) is int else {}
-                    dst.slots[e] = child
+                    dst.slots[idx] = child
                 dst = child
         else:
             if last:
@@ -269,33 +288,38 @@ def _clone(v: Any) -> Any:
 
 def _update_value(v: UpdateValue, item: dict[str, Any]) -> Any:
     t = type(v)
+    node: Any = v  # typed locals per branch, as in evaluate()
     if t is Value:
-        return v.value
+        val: Value = node
+        return val.value
     if t is Path:
-        x = resolve(item, v)
+        x = resolve(item, node)
         if x is MISSING:
             raise ValidationError(_NO_ATTRIBUTE)
         return x
     if t is IfNotExists:
-        x = resolve(item, v.path)
-        return _update_value(v.default, item) if x is MISSING else x
+        ine: IfNotExists = node
+        x = resolve(item, ine.path)
+        return _update_value(ine.default, item) if x is MISSING else x
     if t is ListAppend:
-        left = _update_value(v.left, item)
-        right = _update_value(v.right, item)
+        la: ListAppend = node
+        left = _update_value(la.left, item)
+        right = _update_value(la.right, item)
         if type(left) is not list or type(right) is not list:
             raise ValidationError(_BAD_OPERAND)
         return left + right
     if t is Arithmetic:
-        left = _update_value(v.left, item)
-        right = _update_value(v.right, item)
+        ar: Arithmetic = node
+        left = _update_value(ar.left, item)
+        right = _update_value(ar.right, item)
         if type(left) not in (int, Decimal) or type(right) not in (int, Decimal):
             raise ValidationError(_BAD_OPERAND)
         if type(left) is int and type(right) is int:
-            result: Any = left + right if v.op == "+" else left - right
+            result: Any = left + right if ar.op == "+" else left - right
         else:
             with localcontext() as ctx:
                 ctx.prec = 80
-                result = Decimal(left) + Decimal(right) if v.op == "+" else Decimal(left) - Decimal(right)
+                result = Decimal(left) + Decimal(right) if ar.op == "+" else Decimal(left) - Decimal(right)
         return normalize_number(result)
     raise ValidationError(f"not an update value: {v!r:.60}")
 
@@ -377,6 +401,7 @@ def apply_update(item: dict[str, Any], actions: Sequence[Action]) -> dict[str, A
     removes: list[RemoveAction] = []
     for a, value in computed:
         ta = type(a)
+        action: Any = a  # typed locals per branch, as in evaluate()
         if ta is SetAction:
             loc = _parent(new, a.path)
             if loc is None:
@@ -390,11 +415,11 @@ def apply_update(item: dict[str, Any], actions: Sequence[Action]) -> dict[str, A
             else:
                 container[last] = value
         elif ta is RemoveAction:
-            removes.append(a)
+            removes.append(action)
         elif ta is AddAction:
-            _add(new, a)
+            _add(new, action)
         elif ta is DeleteAction:
-            _delete(new, a)
+            _delete(new, action)
     # Remove list elements from the highest index down so earlier removals do
     # not shift the positions of later ones.
     removes.sort(key=lambda r: [(0, e) if isinstance(e, int) else (1, e) for e in r.path.elements], reverse=True)

@@ -528,7 +528,7 @@ def analyse_key_condition(cond: Condition, partition_name: str, sort_name: str |
                     raise ValidationError("Query key condition not supported")
                 if pk_value is not _MISSING:
                     raise ValidationError(
-                        f"KeyConditionExpressions must only contain one condition per key"
+                        "KeyConditionExpressions must only contain one condition per key"
                     )
                 pk_value = part.right.value
                 continue
