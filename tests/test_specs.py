@@ -125,3 +125,16 @@ def test_specs_ship_with_the_package() -> None:
         pytest.skip("not running from a source checkout")
     data = tomllib.loads(pyproject.read_text())
     assert "specs/*.yaml" in data["tool"]["setuptools"]["package-data"]["dynastore"]
+
+
+def test_index_projection_forms():
+    import pytest
+
+    from dynastore import Index, ValidationError
+
+    assert Index("abc", partition_key=("a", "S"), projection={"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}).projection == ("x",)
+    assert Index("abc", partition_key=("a", "S"), projection={"ProjectionType": "KEYS_ONLY"}).projection == "KEYS_ONLY"
+    for bad in ({"ProjectionType": "INCLUDE"}, {"ProjectionType": "INCLUDE", "NonKeyAttributes": None},
+                {"ProjectionType": "BOGUS"}, 5, []):
+        with pytest.raises(ValidationError):
+            Index("abc", partition_key=("a", "S"), projection=bad)

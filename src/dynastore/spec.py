@@ -108,10 +108,11 @@ class Index:
             raise ValueError(f"projection is ALL, KEYS_ONLY or a list of attribute names, got {v!r}")
         if isinstance(v, dict):  # DynamoDB's shape: {ProjectionType: INCLUDE, NonKeyAttributes: [...]}
             kind = str(v.get("ProjectionType", v.get("type", "ALL"))).upper()
-            if kind == "INCLUDE":
-                listed: Any = v.get("NonKeyAttributes", v.get("attributes", ()))
-                return tuple(listed)
-            return kind
+            if kind != "INCLUDE":
+                return cls._projection(kind)
+            v = v.get("NonKeyAttributes", v.get("attributes")) or ()
+        if not isinstance(v, (list, tuple)):
+            raise ValueError(f"projection is ALL, KEYS_ONLY or a list of attribute names, got {v!r}")
         names = tuple(v)
         if not names or not all(isinstance(n, str) and n for n in names):
             raise ValueError("an INCLUDE projection lists at least one attribute name")
