@@ -70,6 +70,8 @@ class TxAction:
     item: Item
     condition: Condition | None = None
     actions: tuple[Action, ...] = ()
+    #: put the item as it was into this action's CancellationReason when its condition fails
+    return_item_on_failure: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +129,15 @@ class Engine(ABC):
 
     @abstractmethod
     def put_item(
-        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False
+        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False,
+        return_item_on_failure: bool = False,
     ) -> Item | None:
-        """Returns the old item when ``return_old`` (None when there was none)."""
+        """Returns the old item when ``return_old`` (None when there was none).
+
+        ``return_item_on_failure``: a failed condition's ConditionFailed carries
+        the item as it was (DynamoDB's ReturnValuesOnConditionCheckFailure),
+        here and in update_item/delete_item.
+        """
 
     @abstractmethod
     def update_item(
@@ -140,12 +148,14 @@ class Engine(ABC):
         *,
         condition: Condition | None = None,
         return_values: ReturnValues = "NONE",
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         """Creates the item when absent, as DynamoDB does."""
 
     @abstractmethod
     def delete_item(
-        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False
+        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False,
+        return_item_on_failure: bool = False,
     ) -> Item | None: ...
 
     @abstractmethod

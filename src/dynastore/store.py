@@ -248,29 +248,35 @@ class Transaction:
     def _t(self, table: Table | str) -> Table:
         return table if isinstance(table, Table) else self.store.table(table)
 
+    # ``return_item_on_failure=True`` on an action puts the item as it was into
+    # that action's CancellationReason when its condition fails.
+
     def put(self, table: Table | str, item: Mapping[str, Any], *, condition: Condition | None = None,
-            expected_version: Any = UNSET) -> Transaction:
+            expected_version: Any = UNSET, return_item_on_failure: bool = False) -> Transaction:
         t = self._t(table)
         new, cond = t.prepare_put(item, condition, expected_version)
-        return self._add(t, TxAction("put", t.name, new, cond))
+        return self._add(t, TxAction("put", t.name, new, cond, (), return_item_on_failure))
 
     def update(self, table: Table | str, key: Mapping[str, Any], actions: Action | Sequence[Action], *,
-               condition: Condition | None = None, expected_version: Any = UNSET) -> Transaction:
+               condition: Condition | None = None, expected_version: Any = UNSET,
+               return_item_on_failure: bool = False) -> Transaction:
         t = self._t(table)
         acts, cond = t.prepare_update(actions, condition, expected_version)
-        return self._add(t, TxAction("update", t.name, t.key(key), cond, acts))
+        return self._add(t, TxAction("update", t.name, t.key(key), cond, acts, return_item_on_failure))
 
     def delete(self, table: Table | str, key: Mapping[str, Any], *, condition: Condition | None = None,
-               expected_version: Any = UNSET) -> Transaction:
+               expected_version: Any = UNSET, return_item_on_failure: bool = False) -> Transaction:
         t = self._t(table)
-        return self._add(t, TxAction("delete", t.name, t.key(key), t.prepare_delete(condition, expected_version)))
+        cond = t.prepare_delete(condition, expected_version)
+        return self._add(t, TxAction("delete", t.name, t.key(key), cond, (), return_item_on_failure))
 
-    def check(self, table: Table | str, key: Mapping[str, Any], condition: Condition) -> Transaction:
+    def check(self, table: Table | str, key: Mapping[str, Any], condition: Condition, *,
+              return_item_on_failure: bool = False) -> Transaction:
         t = self._t(table)
         if condition is None:
             raise ValidationError("a condition check needs a condition")
         check_condition(condition)
-        return self._add(t, TxAction("check", t.name, t.key(key), condition))
+        return self._add(t, TxAction("check", t.name, t.key(key), condition, (), return_item_on_failure))
 
     def commit(self) -> None:
         if self.committed:

@@ -185,16 +185,20 @@ class Table:
         condition: Condition | None = None,
         return_old: bool = False,
         expected_version: Any = UNSET,
+        return_item_on_failure: bool = False,
     ) -> PutResult:
         """Write a whole item, replacing any item with the same key.
 
         On a versioned table the item's own version attribute is the version
         expected in the table (absent: the item must be new), unless
         ``expected_version`` says otherwise; the stored version is one more.
+        With ``return_item_on_failure=True`` (also on update and delete), a
+        failed condition's ConditionFailed carries the item as it was in ``.item``.
         """
         new, cond = self.prepare_put(item, condition, expected_version)
         try:
-            old = self._engine.put_item(self.name, new, condition=cond, return_old=return_old)
+            old = self._engine.put_item(self.name, new, condition=cond, return_old=return_old,
+                                        return_item_on_failure=return_item_on_failure)
         except ConditionFailed as e:
             err = self._explain_conflict(e, key_of(self.spec, new), condition)
             if err is e:
@@ -230,6 +234,7 @@ class Table:
         condition: Condition | None = None,
         return_values: ReturnValues = "NONE",
         expected_version: Any = UNSET,
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         """Apply update actions without reading first; creates the item if absent (as DynamoDB does).
 
@@ -242,7 +247,8 @@ class Table:
         k = self.key(key)
         acts, cond = self.prepare_update(actions, condition, expected_version)
         try:
-            return self._engine.update_item(self.name, k, acts, condition=cond, return_values=return_values)
+            return self._engine.update_item(self.name, k, acts, condition=cond, return_values=return_values,
+                                            return_item_on_failure=return_item_on_failure)
         except ConditionFailed as e:
             err = self._explain_conflict(e, k, condition)
             if err is e:
@@ -286,12 +292,14 @@ class Table:
         condition: Condition | None = None,
         return_old: bool = False,
         expected_version: Any = UNSET,
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         """Delete the item (no error if absent, unless a condition says so). Returns the old item if asked."""
         k = self.key(key)
         cond = self.prepare_delete(condition, expected_version)
         try:
-            return self._engine.delete_item(self.name, k, condition=cond, return_old=return_old)
+            return self._engine.delete_item(self.name, k, condition=cond, return_old=return_old,
+                                            return_item_on_failure=return_item_on_failure)
         except ConditionFailed as e:
             err = self._explain_conflict(e, k, condition)
             if err is e:
@@ -342,6 +350,7 @@ class Table:
         return VersionConflict(  # the caller raises it from e (its cause, and its context too)
             f"version conflict on {key} in table {self.name!r}: another writer changed the item "
             "(re-read it and retry)",
+            item=e.item,
             cause=e,
         )
 

@@ -237,3 +237,33 @@ def test_reserved_words_as_attribute_names(table):
     got = table.get({"pk": "a"})
     assert got["count"] == 2 and "size" not in got and got["key"] == "K"
     assert [i["pk"] for i in table.scan(filter=Attr("name").eq("n") & Attr("data")["key"].eq("k")).all()] == ["a"]
+
+
+# -- the item as it was, when a condition fails (ReturnValuesOnConditionCheckFailure) --
+
+
+def test_failed_put_can_return_the_current_item(table):
+    table.put({"pk": "a", "n": 1})
+    with pytest.raises(ConditionFailed) as e:
+        table.put({"pk": "a", "n": 2}, condition=Attr("n").eq(5), return_item_on_failure=True)
+    assert e.value.item == {"pk": "a", "n": 1}
+    with pytest.raises(ConditionFailed) as e:
+        table.put({"pk": "a", "n": 2}, condition=Attr("n").eq(5))
+    assert e.value.item is None
+
+
+def test_failed_update_and_delete_can_return_the_current_item(table):
+    table.put({"pk": "a", "n": 1, "s": "x"})
+    with pytest.raises(ConditionFailed) as e:
+        table.update({"pk": "a"}, Attr("n").add(1), condition=Attr("s").eq("y"), return_item_on_failure=True)
+    assert e.value.item == {"pk": "a", "n": 1, "s": "x"}
+    with pytest.raises(ConditionFailed) as e:
+        table.delete({"pk": "a"}, condition=Attr("s").eq("y"), return_item_on_failure=True)
+    assert e.value.item == {"pk": "a", "n": 1, "s": "x"}
+    assert table.get({"pk": "a"}) == {"pk": "a", "n": 1, "s": "x"}
+
+
+def test_failed_condition_on_a_missing_item_returns_no_item(table):
+    with pytest.raises(ConditionFailed) as e:
+        table.update({"pk": "ghost"}, Attr("n").add(1), condition=Attr("pk").exists(), return_item_on_failure=True)
+    assert e.value.item is None

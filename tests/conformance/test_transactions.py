@@ -225,3 +225,15 @@ def test_transact_get_limits(store, table):
     with pytest.raises(ValidationError):
         store.transact_get([])
     assert store.transact_get([(table, {"pk": str(i)}) for i in range(100)]) == [None] * 100
+
+
+def test_cancelled_transaction_can_return_the_items_that_failed(store, two):
+    a, _ = two
+    tx = store.transaction()
+    tx.put(a, {"pk": "new"})
+    tx.check(a, {"pk": "acct"}, Attr("balance").gt(1000), return_item_on_failure=True)
+    with pytest.raises(TransactionCanceled) as e:
+        tx.commit()
+    assert [r.code for r in e.value.reasons] == ["None", "ConditionalCheckFailed"]
+    assert e.value.reasons[0].item is None
+    assert e.value.reasons[1].item == a.get({"pk": "acct"})

@@ -550,19 +550,23 @@ class DynamoDBEngine(Engine):
         return deserialize_item(item) if item is not None else None
 
     def put_item(
-        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False
+        self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False,
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Item": serialize_item(item)}
-        return self._write_one("put_item", table, params, condition, return_old)
+        return self._write_one("put_item", table, params, condition, return_old, return_item_on_failure)
 
     def _write_one(
-        self, op: str, table: str, params: dict[str, Any], condition: Condition | None, return_old: bool
+        self, op: str, table: str, params: dict[str, Any], condition: Condition | None, return_old: bool,
+        return_item_on_failure: bool,
     ) -> Item | None:
         """PutItem/DeleteItem: the same condition and ALL_OLD plumbing."""
         if condition is not None:
             ph = Placeholders()
             params["ConditionExpression"] = compile_condition(condition, ph)
             _attach(params, ph)
+            if return_item_on_failure:
+                params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if return_old:
             params["ReturnValues"] = "ALL_OLD"
             old = self._call(op, params, (table,)).get("Attributes")
@@ -578,6 +582,7 @@ class DynamoDBEngine(Engine):
         *,
         condition: Condition | None = None,
         return_values: ReturnValues = "NONE",
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
         ph = Placeholders()
@@ -585,6 +590,8 @@ class DynamoDBEngine(Engine):
             params["UpdateExpression"] = compile_update(actions, ph)
         if condition is not None:
             params["ConditionExpression"] = compile_condition(condition, ph)
+            if return_item_on_failure:
+                params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         _attach(params, ph)
         if return_values != "NONE":
             params["ReturnValues"] = return_values
@@ -594,10 +601,11 @@ class DynamoDBEngine(Engine):
         return None
 
     def delete_item(
-        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False
+        self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False,
+        return_item_on_failure: bool = False,
     ) -> Item | None:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
-        return self._write_one("delete_item", table, params, condition, return_old)
+        return self._write_one("delete_item", table, params, condition, return_old, return_item_on_failure)
 
     def _read_params(
         self,
@@ -760,6 +768,8 @@ class DynamoDBEngine(Engine):
                     raise ValidationError(f"unknown transaction action {kind!r}")
             if a.condition is not None:
                 body["ConditionExpression"] = compile_condition(a.condition, ph)
+                if a.return_item_on_failure:
+                    body["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             items.append({op: _attach(body, ph)})
         params: dict[str, Any] = {"TransactItems": items}
         if token is not None:

@@ -428,27 +428,28 @@ class SQLiteEngine(Engine):
             self._reindex(conn, m, hk, old, None)
 
     def put_item(self, table: str, item: Item, *, condition: Condition | None = None,
-                 return_old: bool = False) -> Item | None:
+                 return_old: bool = False, return_item_on_failure: bool = False) -> Item | None:
         with self._write() as conn:
             m = self._meta.get(table) or self._table(table)
             hk = m.key_bytes(item)
             if m.indexes or condition is not None or return_old:
                 old = self._load(conn, m, hk)
                 if condition is not None and not evaluate(condition, old or {}):
-                    raise ConditionFailed("The conditional request failed")
+                    raise _failed(old, return_item_on_failure)
             else:
                 old = None
             self._store(conn, m, hk, old, item)
         return old if return_old else None
 
     def update_item(self, table: str, key: Item, actions: Sequence[Action], *,
-                    condition: Condition | None = None, return_values: ReturnValues = "NONE") -> Item | None:
+                    condition: Condition | None = None, return_values: ReturnValues = "NONE",
+                    return_item_on_failure: bool = False) -> Item | None:
         with self._write() as conn:
             m = self._meta.get(table) or self._table(table)
             hk = m.key_bytes(key)
             old = self._load(conn, m, hk)
             if condition is not None and not evaluate(condition, old or {}):
-                raise ConditionFailed("The conditional request failed")
+                raise _failed(old, return_item_on_failure)
             new = self._updated(m, key, old, actions)
             self._store(conn, m, hk, old, new)
         return _return_values(return_values, old, new, actions)
@@ -460,13 +461,13 @@ class SQLiteEngine(Engine):
         return new
 
     def delete_item(self, table: str, key: Item, *, condition: Condition | None = None,
-                    return_old: bool = False) -> Item | None:
+                    return_old: bool = False, return_item_on_failure: bool = False) -> Item | None:
         with self._write() as conn:
             m = self._meta.get(table) or self._table(table)
             hk = m.key_bytes(key)
             old = self._load(conn, m, hk)
             if condition is not None and not evaluate(condition, old or {}):
-                raise ConditionFailed("The conditional request failed")
+                raise _failed(old, return_item_on_failure)
             if old is not None:
                 self._remove(conn, m, hk, old)
         return old if return_old else None
@@ -666,7 +667,8 @@ class SQLiteEngine(Engine):
                 hk = m.key_bytes(a.item)
                 old = self._load(conn, m, hk)
                 if a.condition is not None and not evaluate(a.condition, old or {}):
-                    reasons.append(CancellationReason("ConditionalCheckFailed", "The conditional request failed"))
+                    reasons.append(CancellationReason("ConditionalCheckFailed", "The conditional request failed",
+                                                      old if a.return_item_on_failure else None))
                     failed = True
                     continue
                 if a.kind == "put":
@@ -735,6 +737,10 @@ class SQLiteEngine(Engine):
             deleted += len(rows)
             if len(rows) < 500:
                 return deleted
+
+
+def _failed(old: Item | None, return_item: bool) -> ConditionFailed:
+    return ConditionFailed("The conditional request failed", item=old if return_item else None)
 
 
 def _index_dict(ix: Index) -> dict[str, Any]:
