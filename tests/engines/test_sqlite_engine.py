@@ -12,7 +12,8 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from dynastore import Attr, Key, TableSpec, open_store
@@ -74,8 +75,9 @@ def test_atomic_counter_across_processes(tmp_path):
     store.close()
 
 
-def test_atomic_counter_across_threads(tmp_path):
-    store, table = _counter_table(f"sqlite:///{tmp_path}/t.db")
+@pytest.mark.parametrize("on_file", [True, False], ids=["file", "memory"])
+def test_atomic_counter_across_threads(tmp_path, on_file):
+    store, table = _counter_table(f"sqlite:///{tmp_path}/t.db" if on_file else "memory://")
     threads = [threading.Thread(target=lambda: [table.update({"id": "c"}, Attr("n").add(1)) for _ in range(200)])
                for _ in range(4)]
     for t in threads:
@@ -83,17 +85,7 @@ def test_atomic_counter_across_threads(tmp_path):
     for t in threads:
         t.join()
     assert table.get({"id": "c"})["n"] == 800
-
-
-def test_memory_store_is_thread_safe():
-    store, table = _counter_table("memory://")
-    threads = [threading.Thread(target=lambda: [table.update({"id": "c"}, Attr("n").add(1)) for _ in range(200)])
-               for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert table.get({"id": "c"})["n"] == 800
+    store.close()
 
 
 def test_acknowledged_writes_survive_kill_9(tmp_path):
