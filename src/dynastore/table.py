@@ -19,6 +19,9 @@ from .engine import BatchGetRequest, Item, Page, ReturnValues, TableInfo, WriteR
 from .errors import ConditionFailed, ItemNotFound, Throttled, ValidationError, VersionConflict
 from .expressions import (
     Action,
+    AddAction,
+    DeleteAction,
+    RemoveAction,
     Attr,
     Condition,
     Path,
@@ -260,7 +263,7 @@ class Table:
     ) -> tuple[tuple[Action, ...], Condition | None]:
         acts = (actions,) if not isinstance(actions, (list, tuple)) else tuple(actions)
         for a in acts:
-            if not isinstance(a, (SetAction,)) and type(a).__name__ not in ("RemoveAction", "AddAction", "DeleteAction"):
+            if not isinstance(a, (SetAction, RemoveAction, AddAction, DeleteAction)):
                 raise ValidationError(f"not an update action: {a!r:.60} (use Attr(...).set/remove/add/delete)")
         check_condition(condition)
         validate_update(acts, self._key_names)

@@ -99,6 +99,7 @@ class _TableMeta:
     indexes: dict[str, _IndexMeta]
     ttl: str | None
     sql_get: str
+    sql_get_sized: str
     sql_put: str
     sql_delete: str
 
@@ -134,6 +135,7 @@ def _build_meta(spec: TableSpec, table_id: int) -> _TableMeta:
         indexes=indexes,
         ttl=spec.ttl_attribute,
         sql_get=f"SELECT item FROM {sql} WHERE h=? AND pk=? AND sk=?",
+        sql_get_sized=f"SELECT item, size FROM {sql} WHERE h=? AND pk=? AND sk=?",
         sql_put=f"INSERT OR REPLACE INTO {sql} (h, pk, sk, item, size, exp) VALUES (?,?,?,?,?,?)",
         sql_delete=f"DELETE FROM {sql} WHERE h=? AND pk=? AND sk=?",
     )
@@ -621,11 +623,11 @@ class SQLiteEngine(Engine):
                     if total >= MAX_BATCH_GET_RESPONSE_BYTES:
                         unprocessed[table] = req.keys[i:]
                         break
-                    row = conn.execute(m.sql_get, m.key_bytes(key)).fetchone()
+                    row = conn.execute(m.sql_get_sized, m.key_bytes(key)).fetchone()
                     if row is None:
                         continue
                     item = unpack_item(row[0])
-                    total += item_size(item)
+                    total += row[1]  # the size stored with the item
                     out.append(project(item, req.projection) if req.projection is not None else item)
         return found, unprocessed
 

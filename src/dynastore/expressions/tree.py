@@ -20,6 +20,7 @@ from typing import Any, Union
 
 from ..codec import normalize
 from ..errors import ValidationError
+from ..limits import MAX_IN_OPERANDS
 
 # -- paths ---------------------------------------------------------------------
 
@@ -214,8 +215,8 @@ class In(Condition):
     options: tuple[Operand, ...]
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.options) <= 100:
-            raise ValidationError("IN takes between 1 and 100 operands")
+        if not 1 <= len(self.options) <= MAX_IN_OPERANDS:
+            raise ValidationError(f"IN takes between 1 and {MAX_IN_OPERANDS} operands")
 
 
 @dataclass(frozen=True, slots=True)
