@@ -20,33 +20,10 @@ from ..errors import ValidationError
 from ..jsonutil import dumps
 from ..spec import KeyAttribute, load_specs
 from ..store import Store, open_store
+from ._app import Url, app, open_url
 from ._output import errors, fail, index_text, keys_text, out, value_text
 
 __all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="dynastore",
-    help="DynamoDB-backed storage: create tables from spec files, inspect them, and run the demo.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-Url = Annotated[
-    Optional[str],
-    typer.Option(
-        "--url",
-        "-u",
-        help="Store URL: sqlite:///path.db, memory:// or dynamodb://?region=...&endpoint=... "
-        "(default: from the environment, DYNASTORE_URL or DYNAMODB_ENABLED..., else sqlite:///data/dynastore.db)",
-        show_default=False,
-    ),
-]
-
-
-def _open(url: str | None) -> Store:
-    return open_store(url)
-
 
 # -- init -----------------------------------------------------------------------
 
@@ -65,7 +42,7 @@ def init(
     console = out()
     with errors():
         specs = load_specs(spec_file)
-        with _open(url) as store:
+        with open_url(url) as store:
             existing = set(store.tables())
             for spec in specs:
                 before = store.describe(spec.name).spec if spec.name in existing else None
@@ -98,7 +75,7 @@ def tables(url: Url = None) -> None:
     """List the store's tables: keys, indexes, item count and TTL attribute."""
     console = out()
     with errors():
-        with _open(url) as store:
+        with open_url(url) as store:
             names = store.tables()
             grid = RichTable(title=f"Tables at {store.url}", title_justify="left")
             for col in ("Name", "Keys", "Indexes", "Items", "TTL"):
@@ -139,7 +116,7 @@ def scan(
     """Print a table's items, as a table or as JSON Lines."""
     console = out()
     with errors():
-        with _open(url) as store:
+        with open_url(url) as store:
             t = store.table(table)
             results = t.scan(limit=limit, include_expired=include_expired)
             if as_json:
@@ -204,7 +181,7 @@ def get(
             raise typer.BadParameter(f"{kv!r} is not name=value", param_hint="KEY")
         pairs.append((name, value))
     with errors():
-        with _open(url) as store:
+        with open_url(url) as store:
             t = store.table(table)
             types = {k.name: k for k in (t.spec.partition_key, t.spec.sort_key) if k is not None}
             k: dict[str, Any] = {}
@@ -235,10 +212,15 @@ def demo(
     from .demo import run_demo
 
     with errors():
-        with _open(url) as store:
+        with open_url(url) as store:
             ok = run_demo(store, specs, out())
     if not ok:
         fail("the demo saw behaviour it did not expect (see the ✗ lines above)")
+
+
+# -- commands kept in their own modules register on ``app`` when imported ------
+# (one import line per module, in alphabetical order)
+from . import _registered  # noqa: E402,F401
 
 
 def main() -> None:
