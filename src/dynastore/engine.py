@@ -13,10 +13,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .expressions import Action, Condition, KeyCondition, Path
 from .spec import Index, TableSpec
+
+if TYPE_CHECKING:
+    from .steps import Steps
+    from .streams import IteratorType, RecordBatch, StreamDescription, StreamSummary
 
 Item = dict[str, Any]
 ReturnValues = Literal["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"]
@@ -46,6 +50,8 @@ class TableInfo:
     item_count: int = 0
     size_bytes: int = 0
     index_status: dict[str, str] = field(default_factory=dict)
+    #: the table's current stream (DynamoDB's LatestStreamArn) while ``spec.stream`` is set
+    stream_arn: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,25 +220,69 @@ class Engine(ABC):
         scan and deletes each expired item conditionally, so an item whose TTL
         was extended in the meantime survives.
         """
+        from .steps import EngineDriver
+
+        return EngineDriver(self)(self._sweep_expired(table, attribute, now))
+
+    def _sweep_expired(self, table: str, attribute: str, now: int) -> Steps[int]:
+        """The default `sweep_expired` as steps (see `dynastore.steps`), so async engines share it."""
         from .errors import ConditionFailed
         from .expressions import Attr
+        from .steps import call
 
         expired = Attr(attribute).attribute_type("N") & Attr(attribute).lte(now)
-        spec = self.describe_table(table).spec
+        spec = (yield call("describe_table", table)).spec
         names = spec.table_key_names()
         deleted = 0
         start: Item | None = None
         while True:
-            page = self.scan(table, filter=expired, projection=[Path((n,)) for n in names], start_key=start)
+            page = yield call("scan", table, filter=expired, projection=[Path((n,)) for n in names], start_key=start)
             for key in page.items:
                 try:
-                    self.delete_item(table, key, condition=expired)
+                    yield call("delete_item", table, key, condition=expired)
                     deleted += 1
                 except ConditionFailed:
                     pass
             start = page.last_key
             if start is None:
                 return deleted
+
+    # -- streams (see dynastore.streams; DynamoDB Streams' API in dynastore's types) ---------
+
+    def set_stream(self, table: str, view_type: str | None) -> None:
+        """Enable the table's stream with ``view_type``, or disable it (None); wait until usable."""
+        raise self._no_streams()
+
+    def list_streams(self, table: str | None = None) -> list[StreamSummary]:
+        """Streams of ``table`` (or of every table), newest first, disabled ones included until trimmed."""
+        raise self._no_streams()
+
+    def describe_stream(self, arn: str) -> StreamDescription:
+        """TableNotFound (ResourceNotFoundException) for an unknown ARN."""
+        raise self._no_streams()
+
+    def get_shard_iterator(self, arn: str, shard_id: str, iterator_type: IteratorType,
+                           sequence_number: str | None = None) -> str:
+        """A position in one shard; StreamTrimmed when ``sequence_number`` is past retention."""
+        raise self._no_streams()
+
+    def get_records(self, iterator: str, limit: int = 1000) -> RecordBatch:
+        """Records after ``iterator`` (at most ``limit``) and the iterator to continue from."""
+        raise self._no_streams()
+
+    def _no_streams(self) -> Exception:
+        from .errors import ValidationError
+
+        return ValidationError(f"the {self.kind} engine ({type(self).__name__}) does not support streams")
+
+    def health_details(self) -> dict[str, Any]:
+        """What this engine adds to `Store.health()`: JSON-able facts about its state.
+
+        Keys with a meaning there: ``degraded`` (True while serving in a
+        reduced mode, e.g. from a local fallback), ``reason`` (why, one line)
+        and ``outbox_depth`` (writes waiting to be replayed). Cheap: no I/O.
+        """
+        return {}
 
     def close(self) -> None:  # noqa: B027 -- an optional hook: an engine holding no resources need not override it
         """Release connections; the engine is unusable afterwards."""

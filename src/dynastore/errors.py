@@ -119,6 +119,18 @@ class CredentialsExpired(DynastoreError):
     default_code = "ExpiredTokenException"
 
 
+class StreamTrimmed(DynastoreError, LookupError):
+    """A stream position points at records already trimmed (older than the 24-hour retention)."""
+
+    default_code = "TrimmedDataAccessException"
+
+
+class IteratorExpired(DynastoreError):
+    """A stream shard iterator is older than 15 minutes; ask for a new one from a sequence number."""
+
+    default_code = "ExpiredIteratorException"
+
+
 # DynamoDB error code -> our class. Codes not listed map to DynastoreError.
 _BY_CODE: dict[str, type[DynastoreError]] = {
     "ValidationException": ValidationError,
@@ -141,6 +153,8 @@ _BY_CODE: dict[str, type[DynastoreError]] = {
     "InvalidSignatureException": CredentialsExpired,
     "MissingAuthenticationTokenException": CredentialsExpired,
     "AccessDeniedException": DynastoreError,
+    "TrimmedDataAccessException": StreamTrimmed,
+    "ExpiredIteratorException": IteratorExpired,
 }
 
 

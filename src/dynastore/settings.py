@@ -29,6 +29,20 @@ class Settings(BaseSettings):
     aws_profile: str | None = Field(default=None, validation_alias=AliasChoices("AWS_PROFILE", "aws_profile"))
     use_s3: bool = Field(default=False, validation_alias=AliasChoices("USE_S3", "use_s3"))
     s3_bucket_name: str | None = Field(default=None, validation_alias=AliasChoices("S3_BUCKET_NAME", "s3_bucket_name"))
+    # Blob storage (dynastore.blobs.open_blob_store): S3 when use_s3, else this directory.
+    s3_prefix: str | None = Field(default=None, validation_alias=AliasChoices("S3_PREFIX", "s3_prefix"))
+    s3_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "s3_endpoint_url"))
+    local_storage_path: str | None = Field(
+        default=None, validation_alias=AliasChoices("LOCAL_STORAGE_PATH", "local_storage_path"))
+    # With DYNAMODB_ENABLED: a local store to fall back on while DynamoDB is unreachable (docs/offline.md).
+    fallback_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DYNASTORE_FALLBACK_URL", "fallback_url"))
+    # With DYNAMODB_ENABLED: assume this role (docs/resilience.md). Not AWS_ROLE_ARN, which botocore
+    # already reads for web identity (EKS, GitHub Actions) and which must not be assumed twice.
+    role_arn: str | None = Field(default=None, validation_alias=AliasChoices("DYNASTORE_ROLE_ARN", "role_arn"))
+    role_session_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("DYNASTORE_ROLE_SESSION_NAME", "role_session_name"))
 
     def store_url(self) -> str:
         """The engine URL these settings select."""
@@ -38,6 +52,8 @@ class Settings(BaseSettings):
             from urllib.parse import urlencode
 
             params = {k: v for k, v in (("region", self.aws_region), ("endpoint", self.dynamodb_endpoint),
-                                        ("profile", self.aws_profile)) if v}
+                                        ("profile", self.aws_profile), ("fallback", self.fallback_url),
+                                        ("role_arn", self.role_arn), ("role_session_name", self.role_session_name))
+                      if v}
             return "dynamodb://" + (f"?{urlencode(params)}" if params else "")
         return DEFAULT_URL

@@ -19,12 +19,13 @@ A spec is plain data, written in Python or loaded from YAML/JSON::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path as FsPath
-from typing import Any, Literal, NamedTuple, Union, cast
+from typing import Annotated, Any, Literal, NamedTuple, Union, cast
 
 import yaml
-from pydantic import ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
 
@@ -73,6 +74,120 @@ def _check_table_name(name: str, what: str = "table") -> str:
     return name
 
 
+def _names(v: Any) -> Any:
+    """One attribute name or a list of them."""
+    return (v,) if isinstance(v, str) else tuple(v) if isinstance(v, list) else v
+
+
+# -- what `dynastore check` reads: silencing, attribute facts, access patterns ------
+
+
+@dataclass(config=_CONFIG)
+class Ignore:
+    """Silences one check (``DS001``...) where it is declared, saying why."""
+
+    code: str
+    reason: str = ""
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, v: Any) -> Any:
+        import re
+
+        if not isinstance(v, str) or not re.fullmatch(r"DS\d{3}", v.strip().upper()):
+            raise ValueError(f"a check code looks like DS001, got {v!r}")
+        return v.strip().upper()
+
+
+def _ignores(v: Any) -> Any:
+    """``ignore: DS001``, ``[DS001, DS002]`` or ``[{code: DS001, reason: ...}]``."""
+    v = (v,) if isinstance(v, dict) else _names(v) or ()
+    return tuple({"code": x} if isinstance(x, str) else x for x in v) if isinstance(v, tuple) else v
+
+
+Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+Ignores = Annotated[tuple[Ignore, ...], BeforeValidator(_ignores)]
+
+
+@dataclass(config=_CONFIG)
+class AttributeHint:
+    """Declared facts about one attribute, so checks judge from facts, not names.
+
+    ``values`` lists every value it can take; ``cardinality`` is ``low``,
+    ``high`` or an estimated number of distinct values.
+    """
+
+    name: str
+    values: tuple[Union[bool, int, float, str], ...] | None = None
+    cardinality: Union[Literal["low", "high"], int, None] = None
+    description: str = ""
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values(cls, v: Any) -> Any:
+        if isinstance(v, list) and not v:
+            raise ValueError("values lists at least one value")
+        return tuple(v) if isinstance(v, list) else v
+
+    @field_validator("cardinality")
+    @classmethod
+    def _cardinality(cls, v: Any) -> Any:
+        if isinstance(v, int) and v < 1:
+            raise ValueError(f"cardinality is low, high or a number of distinct values (1 or more), got {v}")
+        return v
+
+
+Operation = Literal["get", "query", "scan", "put", "update", "delete"]
+
+
+@dataclass(config=_CONFIG)
+class AccessPattern:
+    """One way the application reads or writes a table, declared so it can be checked.
+
+    ``key`` names the attributes of the key condition (query: partition key,
+    then optionally sort key; get/put/update/delete: the primary key);
+    ``attributes`` what the pattern reads (``"*"``: the whole item; empty:
+    not declared); ``filter`` the attributes of its filter expression.
+    """
+
+    name: str
+    operation: Operation
+    index: str | None = None
+    key: Names = ()
+    attributes: Names = ()
+    filter: Names = ()
+    description: str = ""
+    ignore: Ignores = ()
+
+    @field_validator("operation", mode="before")
+    @classmethod
+    def _operation(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _shape(self) -> AccessPattern:
+        if not self.name.strip():
+            raise ValueError("an access pattern needs a name")
+        if any(not a for a in self.key + self.attributes + self.filter):
+            raise ValueError(f"access pattern {self.name!r}: attribute names must be non-empty")
+        if self.index is not None and self.operation not in ("query", "scan"):
+            raise ValueError(f"access pattern {self.name!r}: only a query or a scan reads an index")
+        if self.operation == "query" and not 1 <= len(self.key) <= 2:
+            raise ValueError(f"access pattern {self.name!r}: a query's key is its partition key, then optionally its sort key")
+        if self.operation == "scan" and self.key:
+            raise ValueError(f"access pattern {self.name!r}: a scan has no key (a filter, perhaps?)")
+        if self.filter and self.operation not in ("query", "scan"):
+            raise ValueError(f"access pattern {self.name!r}: only a query or a scan has a filter")
+        return self
+
+
+# Free text or structured: told apart by shape, so an error names the structured fields.
+PatternOrText = Annotated[
+    Union[Annotated[str, Tag("text")], Annotated[AccessPattern, Tag("pattern")]],
+    Discriminator(lambda v: "text" if isinstance(v, str) else "pattern"),
+]
+
+
 @dataclass(config=_CONFIG)
 class Index:
     """A secondary index. ``local=True`` makes it an LSI (same partition key as the table).
@@ -88,6 +203,7 @@ class Index:
     local: bool = False
     read_capacity: int | None = None
     write_capacity: int | None = None
+    ignore: Ignores = ()
 
     @field_validator("partition_key", "sort_key", mode="before")
     @classmethod
@@ -126,6 +242,22 @@ class Index:
 
 
 TimestampFormat = Literal["iso", "epoch"]
+#: What a DynamoDB stream record carries besides the keys (see docs/streams.md).
+StreamViewType = Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
+STREAM_VIEW_TYPES: tuple[str, ...] = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
+
+
+def _stream(v: Any) -> Any:
+    """``NEW_IMAGE`` (any case), ``true`` (both images), or DynamoDB's StreamSpecification shape."""
+    if isinstance(v, dict):
+        v = v.get("StreamViewType", "NEW_AND_OLD_IMAGES") if v.get("StreamEnabled", True) else None
+    if v is None or v is False:
+        return None
+    if v is True:
+        return "NEW_AND_OLD_IMAGES"
+    if isinstance(v, str) and v.strip().upper() in STREAM_VIEW_TYPES:
+        return v.strip().upper()
+    raise ValueError(f"stream is one of {', '.join(STREAM_VIEW_TYPES)} (or none), got {v!r}")
 
 
 @dataclass(config=_CONFIG)
@@ -150,7 +282,12 @@ class TableSpec:
     updated_at_attribute: str | None = None
     timestamp_format: TimestampFormat = "iso"
     description: str = ""
-    access_patterns: tuple[str, ...] = Field(default=())
+    # Free text, or structured (AccessPattern) so `dynastore check` can judge them.
+    access_patterns: tuple[PatternOrText, ...] = Field(default=())
+    attributes: tuple[AttributeHint, ...] = ()
+    ignore: Ignores = ()
+    #: a DynamoDB stream of every item change, with this view type (None: no stream)
+    stream: Annotated[StreamViewType | None, BeforeValidator(_stream)] = None
 
     @field_validator("partition_key", "sort_key", mode="before")
     @classmethod
@@ -165,6 +302,14 @@ class TableSpec:
     @field_validator("indexes", mode="before")
     @classmethod
     def _indexes(cls, v: Any) -> Any:
+        return tuple(v or ())
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attributes(cls, v: Any) -> Any:
+        """``{status: {values: [...]}}`` or a list of hints with names."""
+        if isinstance(v, dict):
+            return tuple({**(h or {}), "name": n} if h is None or isinstance(h, dict) else h for n, h in v.items())
         return tuple(v or ())
 
     @model_validator(mode="after")
@@ -183,7 +328,8 @@ class TableSpec:
                     raise ValueError(
                         f"local index {ix.name!r} must use the table's partition key {self.partition_key.name!r}"
                     )
-                ix = Index(ix.name, self.partition_key, ix.sort_key, ix.projection, True)
+                # An LSI shares the table's partition key and capacity.
+                ix = dataclasses.replace(ix, partition_key=self.partition_key, read_capacity=None, write_capacity=None)
             elif ix.partition_key is None:
                 raise ValueError(f"global index {ix.name!r} needs a partition key")
             fixed.append(ix)
@@ -204,6 +350,11 @@ class TableSpec:
         for a in special:
             if a in keys:
                 raise ValueError(f"{a!r} is a key attribute; it cannot also be a version or timestamp attribute")
+        for what, named in (("access pattern", [p.name for p in self.access_patterns if isinstance(p, AccessPattern)]),
+                            ("attribute", [h.name for h in self.attributes])):
+            dupes = sorted({n for n in named if named.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} names must be unique, got {', '.join(map(repr, dupes))} twice")
         return self
 
     # -- derived facts -------------------------------------------------------
@@ -232,11 +383,12 @@ class TableSpec:
             name=self.name,
             partition_key=self.partition_key,
             sort_key=self.sort_key,
-            indexes=self.indexes,
+            indexes=tuple(dataclasses.replace(ix, ignore=()) for ix in self.indexes),
             ttl_attribute=self.ttl_attribute,
             billing_mode=self.billing_mode,
             read_capacity=self.read_capacity,
             write_capacity=self.write_capacity,
+            stream=self.stream,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -269,6 +421,8 @@ def load_specs(path: str | FsPath) -> list[TableSpec]:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ValidationError(f"cannot read spec file {p}: {e.strerror or e}", cause=e) from None
+    except UnicodeDecodeError as e:
+        raise ValidationError(f"spec file {p} is not UTF-8 text: {e.reason} at byte {e.start}", cause=e) from None
     try:
         data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as e:
@@ -302,3 +456,5 @@ def _raise_our_errors(cls: Any) -> None:
 
 _raise_our_errors(Index)
 _raise_our_errors(TableSpec)
+for _cls in (Ignore, AttributeHint, AccessPattern):
+    _raise_our_errors(_cls)

@@ -3,7 +3,9 @@
 This layer owns everything that must behave identically on every engine:
 validation at the edge, the TTL read filter, optimistic locking, automatic
 timestamps, pagination, and chunking/retrying of batches. Engines below it
-only execute single, valid requests.
+only execute single, valid requests. It is written once, in `BaseTable`, as
+sans-IO steps (`dynastore.steps`) that `Table` runs blocking and
+`dynastore.aio.AsyncTable` awaits.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import BatchGetRequest, Item, Page, ReturnValues, TableInfo, WriteRequest
 from .errors import ConditionFailed, ItemNotFound, Throttled, ValidationError, VersionConflict
@@ -33,8 +34,9 @@ from .expressions import (
 from .expressions.evaluate import validate_update
 from .validation import condition_names
 from .limits import MAX_BATCH_GET, MAX_BATCH_WRITE
-from .results import Results
+from .results import Paging, Results
 from .spec import TableSpec
+from .steps import EngineDriver, Gather, Sleep, Steps, blocking, call, wrapping
 from .timestamps import now_value
 from .validation import (
     check_condition,
@@ -46,6 +48,7 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
+    from .retry import RetryPolicy
     from .store import Store
 
 
@@ -92,20 +95,29 @@ def _and(a: Condition | None, b: Condition | None) -> Condition | None:
     return a & b
 
 
-class Table:
-    """One table of a `Store`. Get it from ``store.create_table(spec)`` or ``store.table(name)``."""
+class _HasStore(Protocol):
+    retry: RetryPolicy
 
-    def __init__(self, store: Store, spec: TableSpec):
-        self.store = store
+
+class BaseTable:
+    """What `Table` and `dynastore.aio.AsyncTable` share: validation, the client-side
+    behaviours, and every operation as sans-IO steps (see `dynastore.steps`).
+
+    A steps method ``_x`` is the whole of operation ``x``; the two table types
+    only run it, blocking or awaited.
+    """
+
+    def __init__(self, store: _HasStore, spec: TableSpec, kind: str):
         self.spec = spec
         self.name = spec.name
-        self._engine = store.engine
+        self._store = store
+        self._kind = kind
         self._key_names = spec.table_key_names()
         self._ttl = spec.ttl_attribute
         self._version = spec.version_attribute
 
     def __repr__(self) -> str:
-        return f"<Table {self.name!r} on {self._engine.kind}>"
+        return f"<{type(self).__name__} {self.name!r} on {self._kind}>"
 
     # -- helpers -------------------------------------------------------------
 
@@ -155,7 +167,7 @@ class Table:
 
     # -- single items --------------------------------------------------------
 
-    def get(
+    def _get(
         self,
         key: Mapping[str, Any],
         *,
@@ -163,7 +175,7 @@ class Table:
         projection: Iterable[str | Path] | None = None,
         include_expired: bool = False,
         must_exist: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         """The item with this key, or None (``must_exist=True``: raise ItemNotFound instead)."""
         k = self.key(key)
         paths = projection_paths(projection)
@@ -173,15 +185,15 @@ class Table:
             # expiry is decided on the TTL attribute even when it is not projected
             strip_ttl = ttl
             paths = paths + (Path((ttl,)),)
-        item = self._visible(self._engine.get_item(self.name, k, consistent=consistent, projection=paths),
-                             include_expired)
+        got = yield call("get_item", self.name, k, consistent=consistent, projection=paths)
+        item = self._visible(got, include_expired)
         if strip_ttl is not None and item is not None:
             item.pop(strip_ttl, None)
         if item is None and must_exist:
             raise ItemNotFound(f"no item with key {k} in table {self.name!r}")
         return item
 
-    def put(
+    def _put(
         self,
         item: Mapping[str, Any],
         *,
@@ -189,7 +201,7 @@ class Table:
         return_old: bool = False,
         expected_version: Any = UNSET,
         return_item_on_failure: bool = False,
-    ) -> PutResult:
+    ) -> Steps[PutResult]:
         """Write a whole item, replacing any item with the same key.
 
         On a versioned table the item's own version attribute is the version
@@ -199,15 +211,22 @@ class Table:
         failed condition's ConditionFailed carries the item as it was in ``.item``.
         """
         new, cond = self.prepare_put(item, condition, expected_version)
+        old = yield from self._conditional(
+            call("put_item", self.name, new, condition=cond, return_old=return_old,
+                 return_item_on_failure=return_item_on_failure),
+            key_of(self.spec, new), condition,
+        )
+        return PutResult(new, old)
+
+    def _conditional(self, write: Any, key: Item, user_condition: Condition | None) -> Steps[Any]:
+        """A conditional write, with a lost optimistic-locking race raised as VersionConflict."""
         try:
-            old = self._engine.put_item(self.name, new, condition=cond, return_old=return_old,
-                                        return_item_on_failure=return_item_on_failure)
+            return (yield write)
         except ConditionFailed as e:
-            err = self._explain_conflict(e, key_of(self.spec, new), condition)
+            err = yield from self._explain_conflict(e, key, user_condition)
             if err is e:
                 raise
             raise err from e
-        return PutResult(new, old)
 
     def prepare_put(self, item: Mapping[str, Any], condition: Condition | None, expected_version: Any) -> tuple[Item, Condition | None]:
         """The item as it will be written and the full condition (used by transactions too)."""
@@ -229,7 +248,7 @@ class Table:
             check_item(self.spec, new, normalized=True)
         return new, condition
 
-    def update(
+    def _update(
         self,
         key: Mapping[str, Any],
         actions: Action | Sequence[Action],
@@ -238,7 +257,7 @@ class Table:
         return_values: ReturnValues = "NONE",
         expected_version: Any = UNSET,
         return_item_on_failure: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         """Apply update actions without reading first; creates the item if absent (as DynamoDB does).
 
         ``actions``: ``Attr("n").set(Attr("n") + 1)``, ``Attr("x").remove()``,
@@ -249,14 +268,11 @@ class Table:
             raise ValidationError(f"return_values must be one of {', '.join(_RETURN_VALUES)}, got {return_values!r}")
         k = self.key(key)
         acts, cond = self.prepare_update(actions, condition, expected_version)
-        try:
-            return self._engine.update_item(self.name, k, acts, condition=cond, return_values=return_values,
-                                            return_item_on_failure=return_item_on_failure)
-        except ConditionFailed as e:
-            err = self._explain_conflict(e, k, condition)
-            if err is e:
-                raise
-            raise err from e
+        return (yield from self._conditional(
+            call("update_item", self.name, k, acts, condition=cond, return_values=return_values,
+                 return_item_on_failure=return_item_on_failure),
+            k, condition,
+        ))
 
     def prepare_update(
         self, actions: Action | Sequence[Action], condition: Condition | None, expected_version: Any
@@ -288,7 +304,7 @@ class Table:
                 extra.append(SetAction(vpath, Value(1 if expected is None else expected + 1)))
         return acts + tuple(extra), condition
 
-    def delete(
+    def _delete(
         self,
         key: Mapping[str, Any],
         *,
@@ -296,18 +312,15 @@ class Table:
         return_old: bool = False,
         expected_version: Any = UNSET,
         return_item_on_failure: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         """Delete the item (no error if absent, unless a condition says so). Returns the old item if asked."""
         k = self.key(key)
         cond = self.prepare_delete(condition, expected_version)
-        try:
-            return self._engine.delete_item(self.name, k, condition=cond, return_old=return_old,
-                                            return_item_on_failure=return_item_on_failure)
-        except ConditionFailed as e:
-            err = self._explain_conflict(e, k, condition)
-            if err is e:
-                raise
-            raise err from e
+        return (yield from self._conditional(
+            call("delete_item", self.name, k, condition=cond, return_old=return_old,
+                 return_item_on_failure=return_item_on_failure),
+            k, condition,
+        ))
 
     def prepare_delete(self, condition: Condition | None, expected_version: Any) -> Condition | None:
         check_condition(condition)
@@ -340,14 +353,14 @@ class Table:
         a = Attr(Path((self._version,)))
         return a.not_exists() if expected is None else a.eq(expected)
 
-    def _explain_conflict(self, e: ConditionFailed, key: Item, user_condition: Condition | None) -> ConditionFailed:
+    def _explain_conflict(self, e: ConditionFailed, key: Item, user_condition: Condition | None) -> Steps[ConditionFailed]:
         """Tell a lost optimistic-locking race apart from the caller's own condition failing."""
         if self._version is None:
             return e  # the caller re-raises it as it is, keeping the engine's cause
         if user_condition is not None:
             from .expressions.evaluate import evaluate
 
-            current = self._engine.get_item(self.name, key, consistent=True) or {}
+            current = (yield call("get_item", self.name, key, consistent=True)) or {}
             if not evaluate(user_condition, current):
                 return e
         return VersionConflict(  # the caller raises it from e (its cause, and its context too)
@@ -384,7 +397,7 @@ class Table:
         strip = set(missing)
         return paths + tuple(Path((n,)) for n in missing), (lambda it: {k: v for k, v in it.items() if k not in strip}), key_names
 
-    def query(
+    def _query(
         self,
         key_condition: Condition,
         *,
@@ -397,7 +410,7 @@ class Table:
         start_key: Mapping[str, Any] | None = None,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Results:
+    ) -> Paging:
         """Items of one partition (of the table or an index), in sort-key order, page by page.
 
         ``limit`` caps the items returned in total; ``page_size`` is how many
@@ -406,17 +419,17 @@ class Table:
         kc, idx = self._analyse_query(key_condition, index, consistent)
         self._check_query_filter(filter, index)
 
-        def call(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Page:
-            return self._engine.query(
-                self.name, kc, index=idx, filter=flt, projection=paths, limit=n, reverse=reverse,
+        def fetch(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Steps[Page]:
+            return (yield call(
+                "query", self.name, kc, index=idx, filter=flt, projection=paths, limit=n, reverse=reverse,
                 start_key=key, consistent=consistent,
-            )
+            ))
 
-        return self._results(call, index, filter, include_expired, projection, limit, page_size, start_key)
+        return self._paging(fetch, index, filter, include_expired, projection, limit, page_size, start_key)
 
-    def _results(
+    def _paging(
         self,
-        call: Callable[[tuple[Path, ...] | None, Condition | None, Item | None, int | None], Page],
+        fetch: Callable[[tuple[Path, ...] | None, Condition | None, Item | None, int | None], Steps[Page]],
         index: str | None,
         filter: Condition | None,
         include_expired: bool,
@@ -424,7 +437,7 @@ class Table:
         limit: int | None,
         page_size: int | None,
         start_key: Mapping[str, Any] | None,
-    ) -> Results:
+    ) -> Paging:
         """The checks and paging shared by query and scan."""
         flt = self._read_filter(filter, include_expired, index)
         _check_limit(limit, "limit")
@@ -432,8 +445,8 @@ class Table:
         paths, strip, key_names = self._projection_for_paging(projection, limit, index)
         self._check_index_projection(paths, index)
         start = self._start_key(start_key, index)
-        return Results(lambda key, n: call(paths, flt, key, n), start_key=start, limit=limit, page_size=page_size,
-                       filtered=flt is not None, key_names=key_names, strip=strip)
+        return Paging(lambda key, n: fetch(paths, flt, key, n), start_key=start, limit=limit, page_size=page_size,
+                      filtered=flt is not None, key_names=key_names, strip=strip)
 
     def _analyse_query(self, key_condition: Condition, index: str | None, consistent: bool) -> tuple[Any, str | None]:
         if index is not None:
@@ -506,7 +519,7 @@ class Table:
             )
         return k
 
-    def scan(
+    def _scan(
         self,
         *,
         index: str | None = None,
@@ -519,7 +532,7 @@ class Table:
         total_segments: int | None = None,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> Results:
+    ) -> Paging:
         """Every item of the table (or index), page by page: reads cost the whole table.
 
         For a parallel scan, give each worker its ``segment`` of ``total_segments``
@@ -531,23 +544,22 @@ class Table:
                 raise ValidationError("Consistent reads are not supported on global secondary indexes")
         _check_segments(segment, total_segments)
 
-        def call(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Page:
-            return self._engine.scan(
-                self.name, index=index, filter=flt, projection=paths, limit=n, start_key=key,
+        def fetch(paths: tuple[Path, ...] | None, flt: Condition | None, key: Item | None, n: int | None) -> Steps[Page]:
+            return (yield call(
+                "scan", self.name, index=index, filter=flt, projection=paths, limit=n, start_key=key,
                 segment=segment, total_segments=total_segments, consistent=consistent,
-            )
+            ))
 
-        return self._results(call, index, filter, include_expired, projection, limit, page_size, start_key)
+        return self._paging(fetch, index, filter, include_expired, projection, limit, page_size, start_key)
 
-    def parallel_scan(self, total_segments: int, *, max_workers: int | None = None, **kwargs: Any) -> list[Item]:
-        """Scan all segments at once on a thread pool; returns every item."""
+    def _parallel_scan(self, total_segments: int, *, max_workers: int | None = None, **kwargs: Any) -> Steps[list[Item]]:
+        """Scan all segments at once (on a thread pool, or as concurrent tasks); returns every item."""
         _check_segments(0, total_segments)
-        with ThreadPoolExecutor(max_workers=max_workers or min(total_segments, 8)) as pool:
-            parts = pool.map(lambda s: self.scan(segment=s, total_segments=total_segments, **kwargs).all(),
-                             range(total_segments))
-            return [item for part in parts for item in part]
+        segments = [self._scan(segment=s, total_segments=total_segments, **kwargs) for s in range(total_segments)]
+        parts = yield Gather(tuple(p.all() for p in segments), max_workers or min(total_segments, 8))
+        return [item for part in parts for item in part]
 
-    def count(
+    def _count(
         self,
         key_condition: Condition | None = None,
         *,
@@ -555,7 +567,7 @@ class Table:
         filter: Condition | None = None,
         consistent: bool = False,
         include_expired: bool = False,
-    ) -> int:
+    ) -> Steps[int]:
         """How many items match, across all pages (a query when a key condition is given, else a scan)."""
         flt = self._read_filter(filter, include_expired, index)
         total = 0
@@ -565,11 +577,11 @@ class Table:
             self._check_query_filter(filter, index)
         while True:
             if key_condition is not None:
-                page = self._engine.query(self.name, kc, index=idx, filter=flt, start_key=key,
-                                          consistent=consistent, count_only=True)
+                page = yield call("query", self.name, kc, index=idx, filter=flt, start_key=key,
+                                  consistent=consistent, count_only=True)
             else:
-                page = self._engine.scan(self.name, index=index, filter=flt, start_key=key,
-                                         consistent=consistent, count_only=True)
+                page = yield call("scan", self.name, index=index, filter=flt, start_key=key,
+                                  consistent=consistent, count_only=True)
             total += page.count
             key = page.last_key
             if key is None:
@@ -577,7 +589,7 @@ class Table:
 
     # -- batches -------------------------------------------------------------
 
-    def batch_get(
+    def _batch_get(
         self,
         keys: Iterable[Mapping[str, Any]],
         *,
@@ -585,7 +597,7 @@ class Table:
         projection: Iterable[str | Path] | None = None,
         include_expired: bool = False,
         max_workers: int = 1,
-    ) -> list[Item]:
+    ) -> Steps[list[Item]]:
         """Items for any number of keys, in the order of the keys (missing ones left out).
 
         A key given twice is fetched once and returned at both places.
@@ -610,23 +622,21 @@ class Table:
         chunks = _chunks(list(unique.values()), MAX_BATCH_GET)
         found: dict[tuple[Any, ...], Item] = {}
 
-        def run(chunk: list[Item]) -> list[Item]:
+        def run(chunk: list[Item]) -> Steps[list[Item]]:
             out: list[Item] = []
             pending = chunk
-            policy = self.store.retry
+            policy = self._store.retry
             for attempt in range(policy.max_attempts):
-                got, unprocessed = self._engine.batch_get(
-                    {self.name: BatchGetRequest(pending, consistent, fetch_paths)}
-                )
+                got, unprocessed = yield call("batch_get", {self.name: BatchGetRequest(pending, consistent, fetch_paths)})
                 out += got.get(self.name, [])
                 pending = unprocessed.get(self.name, [])
                 if not pending:
                     return out
-                policy.sleep(attempt)
+                yield Sleep(policy.delay(attempt))
             raise Throttled(f"batch get on {self.name!r}: {len(pending)} keys still unprocessed after "
                             f"{policy.max_attempts} attempts")
 
-        results = _map(run, chunks, max_workers)
+        results = yield Gather(tuple(run(c) for c in chunks), max_workers)
         strip_names = {p.name for p in extra}
         for part in results:
             for item in part:
@@ -641,14 +651,14 @@ class Table:
                 out.append(item)
         return out
 
-    def batch_write(
+    def _batch_write(
         self,
         puts: Iterable[Mapping[str, Any]] = (),
         deletes: Iterable[Mapping[str, Any]] = (),
         *,
         max_workers: int = 1,
         ignore_versions: bool = False,
-    ) -> int:
+    ) -> Steps[int]:
         """Put and delete any number of items, 25 per request; returns how many were written.
 
         Unprocessed items are retried with exponential backoff and jitter;
@@ -682,30 +692,56 @@ class Table:
                 raise ValidationError("Provided list of item keys contains duplicates")
             seen.add(kt)
 
-        def run(chunk: list[WriteRequest]) -> int:
+        def run(chunk: list[WriteRequest]) -> Steps[int]:
             pending = chunk
-            policy = self.store.retry
+            policy = self._store.retry
             for attempt in range(policy.max_attempts):
-                unprocessed = self._engine.batch_write({self.name: pending}).get(self.name, [])
+                unprocessed = (yield call("batch_write", {self.name: pending})).get(self.name, [])
                 if not unprocessed:
                     return len(chunk)
                 pending = unprocessed
-                policy.sleep(attempt)
+                yield Sleep(policy.delay(attempt))
             raise Throttled(f"batch write on {self.name!r}: {len(pending)} items still unprocessed after "
                             f"{policy.max_attempts} attempts")
 
-        return sum(_map(run, _chunks(requests, MAX_BATCH_WRITE), max_workers))
+        return sum((yield Gather(tuple(run(c) for c in _chunks(requests, MAX_BATCH_WRITE)), max_workers)))
 
     # -- maintenance ---------------------------------------------------------
 
-    def sweep_expired(self) -> int:
+    def _sweep_expired(self) -> Steps[int]:
         """Physically delete items whose TTL has passed; returns how many."""
         if self._ttl is None:
             raise ValidationError(f"table {self.name!r} has no TTL attribute")
-        return self._engine.sweep_expired(self.name, self._ttl, int(time.time()))
+        return (yield call("sweep_expired", self.name, self._ttl, int(time.time())))
 
-    def describe(self) -> TableInfo:
-        return self._engine.describe_table(self.name)
+    def _describe(self) -> Steps[TableInfo]:
+        return (yield call("describe_table", self.name))
+
+
+class Table(BaseTable):
+    """One table of a `Store`. Get it from ``store.create_table(spec)`` or ``store.table(name)``.
+
+    Every method blocks until done; `dynastore.aio.AsyncTable` has the same
+    methods as coroutines.
+    """
+
+    def __init__(self, store: Store, spec: TableSpec):
+        super().__init__(store, spec, store.engine.kind)
+        self.store = store
+        self._drive = EngineDriver(store.engine)
+
+    get = blocking(BaseTable._get)
+    put = blocking(BaseTable._put)
+    update = blocking(BaseTable._update)
+    delete = blocking(BaseTable._delete)
+    query = wrapping(Results)(BaseTable._query)
+    scan = wrapping(Results)(BaseTable._scan)
+    parallel_scan = blocking(BaseTable._parallel_scan)
+    count = blocking(BaseTable._count)
+    batch_get = blocking(BaseTable._batch_get)
+    batch_write = blocking(BaseTable._batch_write)
+    sweep_expired = blocking(BaseTable._sweep_expired)
+    describe = blocking(BaseTable._describe)
 
 
 def _check_limit(n: int | None, what: str) -> None:
@@ -732,11 +768,5 @@ def _key_tuple(item: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ..
 def _chunks(seq: list[Any], n: int) -> list[list[Any]]:
     return [seq[i : i + n] for i in range(0, len(seq), n)]
 
-
-def _map(fn: Callable[[Any], Any], chunks: list[Any], max_workers: int) -> list[Any]:
-    if max_workers <= 1 or len(chunks) <= 1:
-        return [fn(c) for c in chunks]
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        return list(pool.map(fn, chunks))
 
 

@@ -9,9 +9,16 @@ Engines (fixture ``store``, test ids in brackets):
 - ``moto``     the DynamoDB engine on moto_server (``$DYNASTORE_TEST_MOTO_ENDPOINT`` points it
   elsewhere); moto differs from DynamoDB in many measured places, each marked with
   ``known_difference`` (an xfail with the reason). ``DYNASTORE_TEST_MOTO=0`` leaves it out.
+- ``endpoint`` the DynamoDB engine on an in-process ``dynastore endpoint`` (the embedded
+  engine behind DynamoDB's HTTP API); opt in with ``DYNASTORE_TEST_ENGINES=...,endpoint``.
 
-``DYNASTORE_TEST_ENGINES=memory,sqlite`` picks engines explicitly. The whole suite
-on all four engines takes about a minute.
+``DYNASTORE_TEST_ENGINES=memory,sqlite`` picks engines explicitly.
+
+Every engine runs under both APIs: the blocking `Store` (ids ``memory``, ``sqlite``
+...) and the async `dynastore.aio.AsyncStore` (ids ``memory-async`` ...), which
+the tests see through `_blocking.Blocking`, a facade that runs each coroutine on
+one event-loop thread, so the same test body checks both.
+``DYNASTORE_TEST_APIS=sync`` (or ``async``) picks one.
 
 Every test makes its own tables with ``make_table`` (unique names, deleted
 afterwards), so one server serves the whole session.
@@ -26,11 +33,15 @@ from typing import Any
 import pytest
 
 from dynastore import DynastoreError, Store, Table, TableSpec, open_store
+from dynastore.aio import AsyncStore, open_async_store
 
+from ._blocking import Blocking, Portal
 from ._support import unique_name
 
-ALL_ENGINES = ("memory", "sqlite", "dynamodb", "moto")
-REMOTE_ENGINES = ("dynamodb", "moto")
+ALL_ENGINES = ("memory", "sqlite", "dynamodb", "moto", "endpoint")
+REMOTE_ENGINES = ("dynamodb", "moto", "endpoint")
+#: the session fixture giving each remote engine's endpoint URL
+_ENDPOINT_FIXTURES = {"dynamodb": "dynamodb_local_endpoint", "moto": "moto_endpoint", "endpoint": "dynastore_endpoint"}
 
 
 def _selected_engines() -> list[str]:
@@ -48,6 +59,21 @@ def _selected_engines() -> list[str]:
 
 
 ENGINES = _selected_engines()
+APIS_KNOWN = ("sync", "async")
+
+
+def _selected_apis() -> list[str]:
+    names = [n.strip() for n in os.environ.get("DYNASTORE_TEST_APIS", "sync,async").split(",") if n.strip()]
+    unknown = [n for n in names if n not in APIS_KNOWN]
+    if unknown:
+        raise pytest.UsageError(f"DYNASTORE_TEST_APIS: unknown API(s) {unknown}; known: {APIS_KNOWN}")
+    return names
+
+
+APIS = _selected_apis()
+STORE_PARAMS = [
+    pytest.param((kind, api), id=kind if api == "sync" else f"{kind}-{api}") for api in APIS for kind in ENGINES
+]
 
 
 def _region() -> str:
@@ -55,29 +81,48 @@ def _region() -> str:
 
 
 @pytest.fixture(scope="session")
-def _remote_stores() -> Iterator[dict[str, Store]]:
-    """One store per remote engine for the whole session (tables are per test)."""
-    stores: dict[str, Store] = {}
+def _portal() -> Iterator[Portal]:
+    """The event loop (on its own thread) that runs the async API's coroutines."""
+    portal = Portal()
+    yield portal
+    portal.close()
+
+
+def _open(url: str, api: str, portal: Portal) -> Store:
+    if api == "sync":
+        return open_store(url)
+
+    async def opened() -> AsyncStore:
+        return open_async_store(url)
+
+    return Blocking(portal.run(opened()), portal)  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def _remote_stores(_portal: Portal) -> Iterator[dict[tuple[str, str], Store]]:
+    """One store per remote engine and API for the whole session (tables are per test)."""
+    stores: dict[tuple[str, str], Store] = {}
     yield stores
     for s in stores.values():
         s.close()
 
 
-@pytest.fixture(params=ENGINES)
-def store(request: pytest.FixtureRequest, tmp_path: Any, _remote_stores: dict[str, Store]) -> Iterator[Store]:
-    kind: str = request.param
+@pytest.fixture(params=STORE_PARAMS)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Any, _portal: Portal, _remote_stores: dict[tuple[str, str], Store]
+) -> Iterator[Store]:
+    kind, api = request.param
     if kind in REMOTE_ENGINES:
-        s = _remote_stores.get(kind)
+        s = _remote_stores.get((kind, api))
         if s is None:
-            fixture = "dynamodb_local_endpoint" if kind == "dynamodb" else "moto_endpoint"
-            endpoint = request.getfixturevalue(fixture)
-            s = open_store(f"dynamodb://?endpoint={endpoint}&region={_region()}")
-            _remote_stores[kind] = s
+            endpoint = request.getfixturevalue(_ENDPOINT_FIXTURES[kind])
+            s = _open(f"dynamodb://?endpoint={endpoint}&region={_region()}", api, _portal)
+            _remote_stores[(kind, api)] = s
         s.conformance_engine = kind  # type: ignore[attr-defined]
         yield s
         return
     url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path}/conformance.db"
-    s = open_store(url)
+    s = _open(url, api, _portal)
     s.conformance_engine = kind  # type: ignore[attr-defined]
     try:
         yield s

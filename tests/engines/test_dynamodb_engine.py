@@ -591,7 +591,7 @@ def test_closed_engine_is_unusable(server: Server) -> None:
         ("ProvisionedThroughputExceededException", Throttled),
         ("ThrottlingException", Throttled),
         ("RequestLimitExceeded", Throttled),
-        ("UnrecognizedClientException", CredentialsExpired),
+        ("InvalidSignatureException", CredentialsExpired),  # UnrecognizedClient... refreshes: tests/resilience
         ("AccessDeniedException", DynastoreError),
         ("InternalServerError", StoreUnavailable),
         ("ItemCollectionSizeLimitExceededException", DynastoreError),

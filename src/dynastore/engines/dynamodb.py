@@ -13,8 +13,10 @@ Options (keyword arguments, or query parameters of a ``dynamodb://`` URL):
 ``aws_secret_access_key``,  profile, SSO, container, instance metadata; with an
 ``aws_session_token``       endpoint and nothing found, dummy ones)
 ``max_pool_connections``    HTTP connections kept open (default 50)
-``max_attempts``            botocore retry attempts, first try included (3)
-``retry_mode``              botocore retry mode: standard (default) or adaptive
+``max_attempts``            botocore retry attempts, first try included
+                            (``AWS_MAX_ATTEMPTS``, else 3)
+``retry_mode``              botocore retry mode: standard or adaptive
+                            (``AWS_RETRY_MODE``, else standard)
 ``connect_timeout``,        socket timeouts in seconds (botocore's 60 s)
 ``read_timeout``
 ``table_prefix``            prepended to every table name on the wire, so that
@@ -24,7 +26,15 @@ Options (keyword arguments, or query parameters of a ``dynamodb://`` URL):
 ``parameter_validation``    let botocore validate requests client-side (default
                             off: the Table layer has validated them already,
                             and the server checks again)
+``role_arn``,               assume this IAM role (through STS, renewed by
+``role_session_name``,      botocore before it expires) with the credentials
+``external_id``,            above as the source; see ``dynastore.aws``
+``role_duration_seconds``,
+``sts_endpoint``
 ==========================  ==================================================
+
+``aws=`` (keyword only) shares an `AwsClients` with other components (the S3
+blob store), so that one credential refresh rebuilds all their clients.
 """
 
 from __future__ import annotations
@@ -34,17 +44,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..aws import AwsClients, RefreshingClient, is_loopback
 from ..codec import deserialize_item, serialize, serialize_item
 from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInfo, TxAction, TxGet, WriteRequest
 from ..errors import (
-    CredentialsExpired,
     DynastoreError,
     StoreUnavailable,
     TableNotFound,
@@ -53,12 +63,13 @@ from ..errors import (
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.compile import Placeholders, compile_condition, compile_projection, compile_update
 from ..spec import Index, KeyAttribute, TableSpec
-from .dynamodb_errors import EXPIRED_CODES, translate
+from ..steps import Call, Sleep, Steps, blocking, drive
+from . import dynamodb_streams
+from .dynamodb_errors import translate
 
-__all__ = ["DynamoDBEngine"]
+__all__ = ["ApiCall", "DynamoDBEngine"]
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"}
-_DUMMY_CREDENTIALS = ("dynastore", "dynastore")
+R = TypeVar("R")
 
 
 def _as_int(name: str, v: Any, low: int = 1) -> int:
@@ -110,7 +121,38 @@ _OPTIONS: dict[str, Callable[[str, Any], Any]] = {
     "table_prefix": _as_str,
     "wait_timeout": _as_float,
     "parameter_validation": _as_bool,
+    "role_arn": _as_str,
+    "role_session_name": _as_str,
+    "external_id": _as_str,
+    "role_duration_seconds": _as_int,
+    "sts_endpoint": _as_str,
 }
+
+_CREDENTIAL_OPTIONS = (
+    "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "role_arn", "role_session_name",
+    "external_id", "role_duration_seconds", "sts_endpoint",
+)
+
+#: Operations that report consumed capacity when asked (ReturnConsumedCapacity), by engine operation.
+_CAPACITY_OPS = {
+    "get_item": "get_item", "put_item": "put_item", "update_item": "update_item", "delete_item": "delete_item",
+    "query": "query", "scan": "scan", "batch_get_item": "batch_get", "batch_write_item": "batch_write",
+    "transact_write_items": "transact_write", "transact_get_items": "transact_get",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """A step (see `dynastore.steps`): one DynamoDB API call, answered with the response dict.
+
+    Every operation of the engine is written as steps yielding these, so the
+    requests are built and the responses parsed once, for this blocking engine
+    (botocore, through `_call`) and the async one (aiobotocore, `dynastore.aio.dynamodb`).
+    """
+
+    op: str
+    params: dict[str, Any]
+    tables: Sequence[str] | None = None
 
 
 class _ClosedClient:
@@ -175,6 +217,7 @@ class DynamoDBEngine(Engine):
         region: str | None = None,
         endpoint: str | None = None,
         profile: str | None = None,
+        aws: AwsClients | None = None,
         **options: Any,
     ):
         unknown = sorted(set(options) - set(_OPTIONS))
@@ -194,7 +237,10 @@ class DynamoDBEngine(Engine):
         prefix = opts.get("table_prefix", "")
         if prefix and not re.fullmatch(r"[A-Za-z0-9_.\-]+", prefix):
             raise ValidationError(f"table_prefix {prefix!r} may contain only a-z, A-Z, 0-9, '_', '-' and '.'")
-        retry_mode = opts.get("retry_mode", "standard")
+        # botocore's own variables, which an explicit Config would otherwise silence
+        retry_mode = opts.get("retry_mode") or os.environ.get("AWS_RETRY_MODE") or "standard"
+        if "max_attempts" not in opts and os.environ.get("AWS_MAX_ATTEMPTS"):
+            opts["max_attempts"] = _as_int("AWS_MAX_ATTEMPTS", os.environ["AWS_MAX_ATTEMPTS"])
         if retry_mode not in ("standard", "adaptive", "legacy"):
             raise ValidationError(f"retry_mode must be standard, adaptive or legacy, got {retry_mode!r}")
 
@@ -213,6 +259,10 @@ class DynamoDBEngine(Engine):
         )
         self._lock = threading.Lock()
         self.region: str = ""
+        self._aws = aws
+        self._owns_aws = aws is None
+        #: called with (table, operation, capacity units) for every response that reports them
+        self.capacity_listener: Callable[[str, str, float], None] | None = None
         self._client: Any = None
         try:
             self._client = self._make_client(region)
@@ -226,10 +276,11 @@ class DynamoDBEngine(Engine):
     # -- client --------------------------------------------------------------
 
     def _make_client(self, region: str | None) -> Any:
-        session = botocore.session.Session(profile=self.profile)
-        if region is None:
-            # botocore reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what the other SDKs use.
-            region = session.get_config_variable("region") or os.environ.get("AWS_REGION") or None
+        if self._aws is None:
+            creds = {k: self._opts[k] for k in _CREDENTIAL_OPTIONS if k in self._opts}
+            self._aws = AwsClients(region=region, profile=self.profile, local=is_loopback(self.endpoint),
+                                   config=self._config, **creds)
+        region = region or self._aws.region
         if not region:
             if self.endpoint is None:
                 raise ValidationError(
@@ -238,76 +289,100 @@ class DynamoDBEngine(Engine):
                 )
             region = "us-east-1"  # local emulators ignore it, botocore needs one
         self.region = region
-        kwargs: dict[str, Any] = {}
-        opts = self._opts
-        if self._explicit_credentials:
-            kwargs["aws_access_key_id"] = opts["aws_access_key_id"]
-            kwargs["aws_secret_access_key"] = opts["aws_secret_access_key"]
-            if "aws_session_token" in opts:
-                kwargs["aws_session_token"] = opts["aws_session_token"]
-        elif self.endpoint is not None:
-            if urlsplit(self.endpoint).hostname in _LOOPBACK:
-                # A local emulator: do not wait on instance metadata for credentials it ignores.
-                resolver = session.get_component("credential_provider")
-                for method in ("iam-role", "container-role"):
-                    try:
-                        resolver.remove(method)
-                    except Exception:  # pragma: no cover - provider absent in this botocore
-                        pass
-            if session.get_credentials() is None:
-                kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = _DUMMY_CREDENTIALS
-        try:
-            return session.create_client(
-                "dynamodb", region_name=region, endpoint_url=self.endpoint, config=self._config, **kwargs
-            )
-        except ValueError as e:  # botocore: invalid region or endpoint
-            raise ValidationError(f"cannot configure DynamoDB client: {e}", cause=e) from None
+        return self._aws.client("dynamodb", endpoint_url=self.endpoint, region=region, config=self._config)
 
     @property
     def client(self) -> Any:
-        """The underlying botocore DynamoDB client (for what dynastore does not cover)."""
-        return self._client
+        """The underlying botocore DynamoDB client (for what dynastore does not cover).
+
+        It is replaced when the credentials are refreshed: fetch it again rather than keep it.
+        """
+        c = self._client
+        return c.current if isinstance(c, RefreshingClient) else c
+
+    @property
+    def aws(self) -> AwsClients | None:
+        """Where the credentials and clients come from; share it to refresh them together."""
+        return self._aws
+
+    def health_details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"endpoint": self.endpoint or f"AWS {self.region}", "region": self.region}
+        if self._aws is not None:
+            details["credentials"] = self._aws.source
+            details["credential_refreshes"] = self._aws.refreshes
+        return details
 
     def refresh_credentials(self, failed: Any = None) -> None:
-        """Resolve credentials again and replace the client (every call after this uses them).
+        """Resolve credentials again and rebuild every client made on them (S3 included when shared).
 
-        ``failed`` is the client a call was refused on: when another thread has
-        already replaced it, there is nothing left to do.
+        ``failed`` is the botocore client a call was refused on: when another
+        thread has already replaced it, there is nothing left to do.
         """
-        with self._lock:
-            old = self._client
-            if isinstance(old, _ClosedClient) or (failed is not None and old is not failed):
-                return
-            try:
-                self._client = self._make_client(self.region)
-            except (BotoCoreError, ClientError) as e:
-                raise translate(e, endpoint=self.endpoint) from e
-        # The old client is not closed: other threads may still be mid-request on it.
+        if isinstance(self._client, _ClosedClient) or self._aws is None:
+            return
+        try:
+            self._aws.refresh(failed=failed)
+        except (BotoCoreError, ClientError) as e:
+            raise translate(e, endpoint=self.endpoint) from e
 
     def _call(self, op: str, params: dict[str, Any], tables: Sequence[str] | None = None) -> dict[str, Any]:
-        """Run one API call; every botocore failure leaves as a DynastoreError."""
-        client = self._client
+        """Run one API call; every botocore failure leaves as a DynastoreError.
+
+        The client (a `RefreshingClient`) re-resolves expired credentials and
+        sends the call once more; a second refusal is a CredentialsExpired.
+        """
+        listener = self._ask_capacity(op, params)
         try:
-            return getattr(client, op)(**params)  # type: ignore[no-any-return]
+            resp: dict[str, Any] = getattr(self._client, op)(**params)
         except (ClientError, BotoCoreError) as e:
-            err = translate(e, tables, self.endpoint)
-        if isinstance(err, CredentialsExpired) and err.code in EXPIRED_CODES and not self._explicit_credentials:
-            # The request was refused before it ran, so running it again is safe.
-            self.refresh_credentials(failed=client)
-            try:
-                return getattr(self._client, op)(**params)  # type: ignore[no-any-return]
-            except (ClientError, BotoCoreError) as e:
-                err = translate(e, tables, self.endpoint)
-        raise err
+            raise translate(e, tables, self.endpoint) from e
+        self._report_capacity(listener, op, resp)
+        return resp
+
+    # The consumed-capacity plumbing of `_call`, shared with the async engine's transport.
+
+    def _ask_capacity(self, op: str, params: dict[str, Any]) -> Callable[[str, str, float], None] | None:
+        """Ask for consumed capacity when someone listens; returns the listener to report to."""
+        listener = self.capacity_listener
+        if listener is None or op not in _CAPACITY_OPS:
+            return None
+        params["ReturnConsumedCapacity"] = "TOTAL"
+        return listener
+
+    def _report_capacity(self, listener: Callable[[str, str, float], None] | None, op: str,
+                         resp: dict[str, Any]) -> None:
+        if listener is None:
+            return
+        consumed = resp.get("ConsumedCapacity")
+        for c in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+            if c.get("TableName") and c.get("CapacityUnits") is not None:
+                listener(self._local(c["TableName"]), _CAPACITY_OPS[op], float(c["CapacityUnits"]))
 
     def close(self) -> None:
         with self._lock:
             client, self._client = self._client, _ClosedClient()
-        if client is not None and not isinstance(client, _ClosedClient):
-            try:
+        if isinstance(client, _ClosedClient) or client is None:
+            return
+        try:
+            if self._owns_aws and self._aws is not None:
+                self._aws.close()
+            else:
                 client.close()
-            except Exception:  # pragma: no cover
-                pass
+        except Exception:  # pragma: no cover
+            pass
+
+    def _drive(self, steps: Steps[R]) -> R:
+        return drive(steps, self._perform)
+
+    def _perform(self, op: Any) -> Any:
+        if isinstance(op, ApiCall):
+            return self._call(op.op, op.params, op.tables)
+        if isinstance(op, Sleep):
+            time.sleep(op.seconds)
+            return None
+        if isinstance(op, Call):  # an Engine-level step, e.g. the default sweep_expired
+            return getattr(self, op.method)(*op.args, **op.kwargs)
+        raise TypeError(f"not a step: {op!r}")
 
     # -- names ---------------------------------------------------------------
 
@@ -320,24 +395,24 @@ class DynamoDBEngine(Engine):
 
     # -- waiting -------------------------------------------------------------
 
-    def _wait(self, what: str, done: Callable[[], bool]) -> None:
+    def _wait(self, what: str, done: Callable[[], Steps[bool]]) -> Steps[None]:
         deadline = time.monotonic() + self.wait_timeout
         delay = 0.05
-        while not done():
+        while not (yield from done()):
             if time.monotonic() > deadline:
                 raise DynastoreError(f"gave up after {self.wait_timeout:.0f} s waiting for {what}", code="Timeout")
-            time.sleep(delay)
+            yield Sleep(delay)
             delay = min(delay * 2, 1.0)
 
-    def _table_description(self, table: str) -> dict[str, Any]:
-        return self._call("describe_table", {"TableName": self._wire(table)}, (table,))["Table"]  # type: ignore[no-any-return]
+    def _table_description(self, table: str) -> Steps[dict[str, Any]]:
+        return (yield ApiCall("describe_table", {"TableName": self._wire(table)}, (table,)))["Table"]
 
-    def _table_active(self, table: str) -> bool:
-        return self._table_description(table).get("TableStatus") == "ACTIVE"
+    def _table_active(self, table: str) -> Steps[bool]:
+        return (yield from self._table_description(table)).get("TableStatus") == "ACTIVE"
 
     # -- tables --------------------------------------------------------------
 
-    def create_table(self, spec: TableSpec) -> None:
+    def _create_table(self, spec: TableSpec) -> Steps[None]:
         defs: dict[str, str] = {}
         for k in spec.key_attributes():
             defs.setdefault(k.name, k.type)
@@ -375,13 +450,15 @@ class DynamoDBEngine(Engine):
             params["LocalSecondaryIndexes"] = lsis
         if gsis:
             params["GlobalSecondaryIndexes"] = gsis
-        desc = self._call("create_table", params, (spec.name,))["TableDescription"]
+        if spec.stream is not None:
+            params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
+        desc = (yield ApiCall("create_table", params, (spec.name,)))["TableDescription"]
         if desc.get("TableStatus") != "ACTIVE":
-            self._wait(f"table {spec.name!r} to become ACTIVE", lambda: self._table_active(spec.name))
+            yield from self._wait(f"table {spec.name!r} to become ACTIVE", lambda: self._table_active(spec.name))
 
-    def describe_table(self, name: str) -> TableInfo:
-        t = self._table_description(name)
-        ttl = self._call("describe_time_to_live", {"TableName": self._wire(name)}, (name,)).get(
+    def _describe_table(self, name: str) -> Steps[TableInfo]:
+        t = yield from self._table_description(name)
+        ttl = (yield ApiCall("describe_time_to_live", {"TableName": self._wire(name)}, (name,))).get(
             "TimeToLiveDescription", {}
         )
         types = {d["AttributeName"]: d["AttributeType"] for d in t.get("AttributeDefinitions", ())}
@@ -432,6 +509,7 @@ class DynamoDBEngine(Engine):
         pk, sk = keys(t["KeySchema"])
         assert pk is not None
         ttl_attr = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
+        stream = t.get("StreamSpecification") or {}
         spec = TableSpec(
             name=name,
             partition_key=pk,
@@ -441,16 +519,18 @@ class DynamoDBEngine(Engine):
             billing_mode=billing,  # type: ignore[arg-type]
             read_capacity=read,
             write_capacity=write,
+            stream=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         )
-        return TableInfo(spec, t.get("TableStatus", "ACTIVE"), t.get("ItemCount", 0), t.get("TableSizeBytes", 0), status)
+        return TableInfo(spec, t.get("TableStatus", "ACTIVE"), t.get("ItemCount", 0), t.get("TableSizeBytes", 0), status,
+                         t.get("LatestStreamArn") if spec.stream else None)
 
-    def add_index(self, table: str, index: Index) -> None:
+    def _add_index(self, table: str, index: Index) -> Steps[None]:
         if index.local:
             raise ValidationError(
                 f"local index {index.name!r} can only be created with the table; add it as a global index"
             )
         assert index.partition_key is not None
-        desc = self._table_description(table)
+        desc = yield from self._table_description(table)
         provisioned = (desc.get("BillingModeSummary") or {}).get("BillingMode") == "PROVISIONED" or (
             "BillingModeSummary" not in desc and (desc.get("ProvisionedThroughput") or {}).get("ReadCapacityUnits")
         )
@@ -468,7 +548,7 @@ class DynamoDBEngine(Engine):
         for k in (index.partition_key, index.sort_key):
             if k is not None:
                 defs.setdefault(k.name, k.type)
-        self._call(
+        yield ApiCall(
             "update_table",
             {
                 "TableName": self._wire(table),
@@ -478,54 +558,54 @@ class DynamoDBEngine(Engine):
             (table,),
         )
 
-        def ready() -> bool:
-            d = self._table_description(table)
+        def ready() -> Steps[bool]:
+            d = yield from self._table_description(table)
             for g in d.get("GlobalSecondaryIndexes", ()):
                 if g["IndexName"] == index.name:
                     return g.get("IndexStatus") == "ACTIVE" and not g.get("Backfilling") and d.get("TableStatus") == "ACTIVE"
             return False
 
-        self._wait(f"index {index.name!r} of table {table!r} to become ACTIVE", ready)
+        yield from self._wait(f"index {index.name!r} of table {table!r} to become ACTIVE", ready)
 
-    def set_ttl(self, table: str, attribute: str | None) -> None:
+    def _set_ttl(self, table: str, attribute: str | None) -> Steps[None]:
         wire = self._wire(table)
-        current = self._call("describe_time_to_live", {"TableName": wire}, (table,)).get("TimeToLiveDescription", {})
+        current = (yield ApiCall("describe_time_to_live", {"TableName": wire}, (table,))).get("TimeToLiveDescription", {})
         enabled = current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
         name = current.get("AttributeName")
         if enabled and name == attribute:
             return
         if enabled and name:
-            self._call(
+            yield ApiCall(
                 "update_time_to_live",
                 {"TableName": wire, "TimeToLiveSpecification": {"Enabled": False, "AttributeName": name}},
                 (table,),
             )
         if attribute is not None:
-            self._call(
+            yield ApiCall(
                 "update_time_to_live",
                 {"TableName": wire, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": attribute}},
                 (table,),
             )
 
-    def delete_table(self, name: str) -> None:
-        desc = self._call("delete_table", {"TableName": self._wire(name)}, (name,)).get("TableDescription", {})
+    def _delete_table(self, name: str) -> Steps[None]:
+        desc = (yield ApiCall("delete_table", {"TableName": self._wire(name)}, (name,))).get("TableDescription", {})
 
-        def gone() -> bool:
+        def gone() -> Steps[bool]:
             try:
-                self._table_description(name)
+                yield from self._table_description(name)
             except TableNotFound:
                 return True
             return False
 
-        if desc.get("TableStatus") == "DELETING" or not gone():
-            self._wait(f"table {name!r} to be deleted", gone)
+        if desc.get("TableStatus") == "DELETING" or not (yield from gone()):
+            yield from self._wait(f"table {name!r} to be deleted", gone)
 
-    def list_tables(self) -> list[str]:
+    def _list_tables(self) -> Steps[list[str]]:
         names: list[str] = []
         params: dict[str, Any] = {}
         prefix = self.table_prefix
         while True:
-            r = self._call("list_tables", params)
+            r = yield ApiCall("list_tables", params)
             for n in r.get("TableNames", ()):
                 if n.startswith(prefix):
                     names.append(n[len(prefix):])
@@ -536,9 +616,9 @@ class DynamoDBEngine(Engine):
 
     # -- items ---------------------------------------------------------------
 
-    def get_item(
+    def _get_item(
         self, table: str, key: Item, *, consistent: bool = False, projection: Sequence[Path] | None = None
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
         if consistent:
             params["ConsistentRead"] = True
@@ -546,20 +626,20 @@ class DynamoDBEngine(Engine):
             ph = Placeholders()
             params["ProjectionExpression"] = compile_projection(projection, ph)
             params["ExpressionAttributeNames"] = ph.names
-        item = self._call("get_item", params, (table,)).get("Item")
+        item = (yield ApiCall("get_item", params, (table,))).get("Item")
         return deserialize_item(item) if item is not None else None
 
-    def put_item(
+    def _put_item(
         self, table: str, item: Item, *, condition: Condition | None = None, return_old: bool = False,
         return_item_on_failure: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Item": serialize_item(item)}
-        return self._write_one("put_item", table, params, condition, return_old, return_item_on_failure)
+        return (yield from self._write_one("put_item", table, params, condition, return_old, return_item_on_failure))
 
     def _write_one(
         self, op: str, table: str, params: dict[str, Any], condition: Condition | None, return_old: bool,
         return_item_on_failure: bool,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         """PutItem/DeleteItem: the same condition and ALL_OLD plumbing."""
         if condition is not None:
             ph = Placeholders()
@@ -569,12 +649,12 @@ class DynamoDBEngine(Engine):
                 params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if return_old:
             params["ReturnValues"] = "ALL_OLD"
-            old = self._call(op, params, (table,)).get("Attributes")
+            old = (yield ApiCall(op, params, (table,))).get("Attributes")
             return deserialize_item(old) if old else None
-        self._call(op, params, (table,))
+        yield ApiCall(op, params, (table,))
         return None
 
-    def update_item(
+    def _update_item(
         self,
         table: str,
         key: Item,
@@ -583,7 +663,7 @@ class DynamoDBEngine(Engine):
         condition: Condition | None = None,
         return_values: ReturnValues = "NONE",
         return_item_on_failure: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
         ph = Placeholders()
         if actions:
@@ -595,17 +675,17 @@ class DynamoDBEngine(Engine):
         _attach(params, ph)
         if return_values != "NONE":
             params["ReturnValues"] = return_values
-            attrs = self._call("update_item", params, (table,)).get("Attributes")
+            attrs = (yield ApiCall("update_item", params, (table,))).get("Attributes")
             return deserialize_item(attrs) if attrs else None
-        self._call("update_item", params, (table,))
+        yield ApiCall("update_item", params, (table,))
         return None
 
-    def delete_item(
+    def _delete_item(
         self, table: str, key: Item, *, condition: Condition | None = None, return_old: bool = False,
         return_item_on_failure: bool = False,
-    ) -> Item | None:
+    ) -> Steps[Item | None]:
         params: dict[str, Any] = {"TableName": self.table_prefix + table, "Key": serialize_item(key)}
-        return self._write_one("delete_item", table, params, condition, return_old, return_item_on_failure)
+        return (yield from self._write_one("delete_item", table, params, condition, return_old, return_item_on_failure))
 
     def _read_params(
         self,
@@ -643,7 +723,7 @@ class DynamoDBEngine(Engine):
         count = r.get("Count", len(items))
         return Page(items, deserialize_item(last) if last else None, count, r.get("ScannedCount", count))
 
-    def query(
+    def _query(
         self,
         table: str,
         key_condition: KeyCondition,
@@ -656,7 +736,7 @@ class DynamoDBEngine(Engine):
         start_key: Item | None = None,
         consistent: bool = False,
         count_only: bool = False,
-    ) -> Page:
+    ) -> Steps[Page]:
         ph = Placeholders()
         kce = _key_condition(key_condition, ph)
         params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
@@ -664,9 +744,9 @@ class DynamoDBEngine(Engine):
         if reverse:
             params["ScanIndexForward"] = False
         _attach(params, ph)
-        return self._page(self._call("query", params, (table,)), count_only)
+        return self._page((yield ApiCall("query", params, (table,))), count_only)
 
-    def scan(
+    def _scan(
         self,
         table: str,
         *,
@@ -679,18 +759,18 @@ class DynamoDBEngine(Engine):
         total_segments: int | None = None,
         consistent: bool = False,
         count_only: bool = False,
-    ) -> Page:
+    ) -> Steps[Page]:
         ph = Placeholders()
         params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
         if total_segments is not None:
             params["Segment"] = segment or 0
             params["TotalSegments"] = total_segments
         _attach(params, ph)
-        return self._page(self._call("scan", params, (table,)), count_only)
+        return self._page((yield ApiCall("scan", params, (table,))), count_only)
 
     # -- batches -------------------------------------------------------------
 
-    def batch_get(self, requests: dict[str, BatchGetRequest]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+    def _batch_get(self, requests: dict[str, BatchGetRequest]) -> Steps[tuple[dict[str, list[Item]], dict[str, list[Item]]]]:
         request_items: dict[str, Any] = {}
         for table, req in requests.items():
             if not req.keys:
@@ -705,7 +785,7 @@ class DynamoDBEngine(Engine):
             request_items[self.table_prefix + table] = r
         if not request_items:
             return {}, {}
-        resp = self._call("batch_get_item", {"RequestItems": request_items}, list(requests))
+        resp = yield ApiCall("batch_get_item", {"RequestItems": request_items}, list(requests))
         local = self._local
         found = {local(t): [deserialize_item(i) for i in items] for t, items in resp.get("Responses", {}).items()}
         unprocessed = {
@@ -715,7 +795,7 @@ class DynamoDBEngine(Engine):
         }
         return found, unprocessed
 
-    def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
+    def _batch_write(self, requests: dict[str, list[WriteRequest]]) -> Steps[dict[str, list[WriteRequest]]]:
         request_items: dict[str, list[dict[str, Any]]] = {}
         for table, reqs in requests.items():
             if not reqs:
@@ -728,7 +808,7 @@ class DynamoDBEngine(Engine):
             ]
         if not request_items:
             return {}
-        resp = self._call("batch_write_item", {"RequestItems": request_items}, list(requests))
+        resp = yield ApiCall("batch_write_item", {"RequestItems": request_items}, list(requests))
         out: dict[str, list[WriteRequest]] = {}
         for t, unprocessed in (resp.get("UnprocessedItems") or {}).items():
             back = []
@@ -743,7 +823,7 @@ class DynamoDBEngine(Engine):
 
     # -- transactions --------------------------------------------------------
 
-    def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
+    def _transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> Steps[None]:
         items: list[dict[str, Any]] = []
         prefix = self.table_prefix
         for a in actions:
@@ -774,9 +854,9 @@ class DynamoDBEngine(Engine):
         params: dict[str, Any] = {"TransactItems": items}
         if token is not None:
             params["ClientRequestToken"] = token
-        self._call("transact_write_items", params, sorted({a.table for a in actions}))
+        yield ApiCall("transact_write_items", params, sorted({a.table for a in actions}))
 
-    def transact_get(self, gets: Sequence[TxGet]) -> list[Item | None]:
+    def _transact_get(self, gets: Sequence[TxGet]) -> Steps[list[Item | None]]:
         items: list[dict[str, Any]] = []
         prefix = self.table_prefix
         for g in gets:
@@ -786,10 +866,38 @@ class DynamoDBEngine(Engine):
                 body["ProjectionExpression"] = compile_projection(g.projection, ph)
                 body["ExpressionAttributeNames"] = ph.names
             items.append({"Get": body})
-        resp = self._call("transact_get_items", {"TransactItems": items}, sorted({g.table for g in gets}))
+        resp = yield ApiCall("transact_get_items", {"TransactItems": items}, sorted({g.table for g in gets}))
         out: list[Item | None] = [None] * len(gets)
         for i, r in enumerate(resp.get("Responses") or ()):
             item = r.get("Item")
             if item is not None:
                 out[i] = deserialize_item(item)
         return out
+
+    # -- the blocking API: each operation's steps, run on botocore -------------
+
+    create_table = blocking(_create_table)
+    describe_table = blocking(_describe_table)
+    add_index = blocking(_add_index)
+    set_ttl = blocking(_set_ttl)
+    delete_table = blocking(_delete_table)
+    list_tables = blocking(_list_tables)
+    get_item = blocking(_get_item)
+    put_item = blocking(_put_item)
+    update_item = blocking(_update_item)
+    delete_item = blocking(_delete_item)
+    query = blocking(_query)
+    scan = blocking(_scan)
+    batch_get = blocking(_batch_get)
+    batch_write = blocking(_batch_write)
+    transact_write = blocking(_transact_write)
+    transact_get = blocking(_transact_get)
+
+    # -- streams (engines/dynamodb_streams.py) ----------------------------------
+
+    _set_stream = dynamodb_streams.set_stream_steps
+    set_stream = blocking(_set_stream)
+    list_streams = dynamodb_streams.list_streams
+    describe_stream = dynamodb_streams.describe_stream
+    get_shard_iterator = dynamodb_streams.get_shard_iterator
+    get_records = dynamodb_streams.get_records

@@ -44,7 +44,17 @@ from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.evaluate import apply_update, evaluate, project
 from ..limits import MAX_BATCH_GET_RESPONSE_BYTES, MAX_PAGE_BYTES, TOKEN_WINDOW_SECONDS, item_size
 from ..spec import Index, TableSpec, spec_from_dict
+from ..streams import (
+    IteratorType,
+    RecordBatch,
+    StreamDescription,
+    StreamSummary,
+    check_iterator_request,
+    check_limit,
+    stream_view,
+)
 from ..validation import check_item, key_of
+from . import sqlite_streams
 from .keycodec import encoder_for, pack_item, prefix_successor, unpack_item
 
 _CATALOGUE = """
@@ -55,6 +65,10 @@ CREATE TABLE IF NOT EXISTS _dynastore_tokens (
     token TEXT PRIMARY KEY, digest TEXT NOT NULL, created REAL NOT NULL
 );
 """
+
+
+#: see `SQLiteEngine.journaled`
+Journal = Callable[[sqlite3.Connection, TableSpec, tuple[bytes, bytes], "Item | None", "Item | None"], None]
 
 
 def _hash(pk: bytes) -> int:
@@ -102,6 +116,8 @@ class _TableMeta:
     sql_get_sized: str
     sql_put: str
     sql_delete: str
+    #: the table's enabled stream (engines/sqlite_streams.py), loaded with the catalogue
+    stream: sqlite_streams.LiveStream | None = None
 
     def key_bytes(self, key: Item) -> tuple[int, bytes, bytes]:
         pk = self.enc_pk(key[self.pk_name])
@@ -187,6 +203,7 @@ class SQLiteEngine(Engine):
         self._meta: dict[str, _TableMeta] = {}
         self._catalog_version: int | None = None
         self._closed = False
+        self._streams = sqlite_streams.StreamLog()
         if self.kind == "memory":
             # One connection shared by all threads, serialised by a lock: an
             # in-memory database is private to its connection.
@@ -201,7 +218,7 @@ class SQLiteEngine(Engine):
                 raise StoreUnavailable(f"cannot create directory {directory}: {e.strerror}", cause=e) from None
             self._shared = None
         with self._lock:
-            self._conn().executescript(_CATALOGUE)
+            self._conn().executescript(_CATALOGUE + sqlite_streams.SCHEMA)
 
     # -- connections ---------------------------------------------------------
 
@@ -255,6 +272,39 @@ class SQLiteEngine(Engine):
             else:
                 conn.execute("COMMIT")
 
+    # -- companions sharing the database (the fallback engine's outbox) -----------
+
+    @contextmanager
+    def journaled(self, journal: Journal) -> Iterator[None]:
+        """Within the block, every item change this thread makes is passed to ``journal``.
+
+        ``journal(conn, spec, (pk, sk), old, new)`` runs inside the write's own
+        SQLite transaction (``pk``/``sk`` are the order-preserving key bytes,
+        ``new`` is None for a delete), so rows it writes commit or roll back
+        with the change, and raising from it cancels the write.
+        """
+        prev = getattr(self._local, "journal", None)
+        self._local.journal = journal
+        try:
+            yield
+        finally:
+            self._local.journal = prev
+
+    def _journal(self) -> Journal | None:
+        return getattr(self._local, "journal", None)  # type: ignore[no-any-return]
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction on this database, for companions that keep their own tables in it."""
+        with self._write() as conn:
+            yield conn
+
+    @contextmanager
+    def read_connection(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection for reads (serialised with other threads in memory mode)."""
+        with self._lock:
+            yield self._conn()
+
     def _bump_catalogue(self, conn: sqlite3.Connection) -> None:
         """Record a catalogue change so other processes reload their view (see _write)."""
         version = conn.execute("PRAGMA user_version").fetchone()[0] + 1
@@ -281,9 +331,11 @@ class SQLiteEngine(Engine):
             return m
         with self._lock:
             row = self._conn().execute("SELECT id, spec FROM _dynastore_tables WHERE name=?", (name,)).fetchone()
+            stream = sqlite_streams.current(self._conn(), name) if row is not None else None
         if row is None:
             raise TableNotFound(f"Requested resource not found: Table: {name} not found")
         m = _build_meta(spec_from_dict(json.loads(row[1])), row[0])
+        m.stream = stream
         self._meta[name] = m
         return m
 
@@ -312,6 +364,8 @@ class SQLiteEngine(Engine):
                 "INSERT INTO _dynastore_tables (name, id, spec, created) VALUES (?,?,?,?)",
                 (spec.name, table_id, json.dumps(spec.to_dict()), time.time()),
             )
+            if spec.stream is not None:
+                sqlite_streams.enable(conn, spec, spec.stream)
             self._bump_catalogue(conn)
         self._forget(spec.name)
 
@@ -326,7 +380,8 @@ class SQLiteEngine(Engine):
         m = self._table(name)
         with self._lock:
             count, size = self._conn().execute(f"SELECT count(*), coalesce(sum(size), 0) FROM {m.sql}").fetchone()
-        return TableInfo(m.spec, "ACTIVE", count, size, {ix: "ACTIVE" for ix in m.indexes})
+        return TableInfo(m.spec, "ACTIVE", count, size, {ix: "ACTIVE" for ix in m.indexes},
+                         m.stream.arn if m.stream is not None else None)
 
     def list_tables(self) -> list[str]:
         with self._lock:
@@ -342,6 +397,7 @@ class SQLiteEngine(Engine):
                 conn.execute(f"DROP TABLE IF EXISTS {im.sql_name}")
             conn.execute(f"DROP TABLE IF EXISTS {meta.sql}")
             conn.execute("DELETE FROM _dynastore_tables WHERE name=?", (name,))
+            sqlite_streams.disable(conn, name)  # readable until trimmed, as DynamoDB keeps it 24 h
             self._bump_catalogue(conn)
         self._forget(name)
 
@@ -408,6 +464,11 @@ class SQLiteEngine(Engine):
         conn.execute(m.sql_put, (hk[0], hk[1], hk[2], blob, item_size(new), m.exp(new)))
         if m.indexes:
             self._reindex(conn, m, hk, old, new)
+        if m.stream is not None:
+            self._streams.append(conn, m.stream, m.spec, old, new)
+        journal = self._journal()
+        if journal is not None:
+            journal(conn, m.spec, hk[1:], old, new)
 
     def _reindex(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes],
                  old: Item | None, new: Item | None) -> None:
@@ -424,17 +485,23 @@ class SQLiteEngine(Engine):
                 conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
                              (_hash(after[0]), after[0], after[1], pk, sk, bh))
 
-    def _remove(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes], old: Item) -> None:
+    def _remove(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes], old: Item,
+                *, by_ttl: bool = False) -> None:
         conn.execute(m.sql_delete, hk)
         if m.indexes:
             self._reindex(conn, m, hk, old, None)
+        if m.stream is not None:
+            self._streams.append(conn, m.stream, m.spec, old, None, by_ttl=by_ttl)
+        journal = self._journal()
+        if journal is not None:
+            journal(conn, m.spec, hk[1:], old, None)
 
     def put_item(self, table: str, item: Item, *, condition: Condition | None = None,
                  return_old: bool = False, return_item_on_failure: bool = False) -> Item | None:
         with self._write() as conn:
             m = self._meta.get(table) or self._table(table)
             hk = m.key_bytes(item)
-            if m.indexes or condition is not None or return_old:
+            if m.indexes or condition is not None or return_old or m.stream or self._journal() is not None:
                 old = self._load(conn, m, hk)
                 if condition is not None and not evaluate(condition, old or {}):
                     raise _failed(old, return_item_on_failure)
@@ -633,13 +700,14 @@ class SQLiteEngine(Engine):
 
     def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
         self._check_tables(requests)
+        journaling = self._journal() is not None
         with self._write() as conn:
             metas = {t: self._table(t) for t in requests}
             for table, reqs in requests.items():
                 m = metas[table]
                 for r in reqs:
                     hk = m.key_bytes(r.item)
-                    old = self._load(conn, m, hk) if m.indexes or r.kind == "delete" else None
+                    old = self._load(conn, m, hk) if m.indexes or r.kind == "delete" or journaling or m.stream else None
                     if r.kind == "put":
                         self._store(conn, m, hk, old, r.item)
                     elif old is not None:
@@ -735,10 +803,60 @@ class SQLiteEngine(Engine):
                     f"SELECT h, pk, sk, item FROM {m.sql} WHERE exp IS NOT NULL AND exp <= ? LIMIT 500", (now,)
                 ).fetchall()
                 for h, pk, sk, blob in rows:
-                    self._remove(conn, m, (h, pk, sk), unpack_item(blob))
+                    self._remove(conn, m, (h, pk, sk), unpack_item(blob), by_ttl=True)
             deleted += len(rows)
             if len(rows) < 500:
                 return deleted
+
+
+    # -- streams (engines/sqlite_streams.py) ------------------------------------
+
+    def set_stream(self, table: str, view_type: str | None) -> None:
+        view = stream_view(view_type)
+        self._forget(table)
+        m = self._table(table)
+        if (m.stream.view_type if m.stream is not None else None) == view:
+            return  # as DynamoDB: enabling what is enabled starts no new stream
+        with self._write() as conn:
+            sqlite_streams.disable(conn, table)
+            new_spec = spec_from_dict({**m.spec.to_dict(), "stream": view})
+            if view is not None:
+                sqlite_streams.enable(conn, new_spec, view)
+            self._save_spec(conn, new_spec)
+        self._forget(table)
+
+    def list_streams(self, table: str | None = None) -> list[StreamSummary]:
+        with self._lock:
+            return self._streams.list(self._conn(), table)
+
+    def describe_stream(self, arn: str) -> StreamDescription:
+        with self._lock:
+            return self._streams.describe(self._conn(), arn)
+
+    def get_shard_iterator(self, arn: str, shard_id: str, iterator_type: IteratorType,
+                           sequence_number: str | None = None) -> str:
+        check_iterator_request(iterator_type, sequence_number)
+        with self._lock:
+            return self._streams.iterator(self._conn(), arn, shard_id, iterator_type, sequence_number)
+
+    def get_records(self, iterator: str, limit: int = 1000) -> RecordBatch:
+        check_limit(limit)
+        with self._lock:
+            conn = self._conn()
+            conn.execute("BEGIN")  # the stream row and its records from one snapshot
+            try:
+                return self._streams.records(conn, iterator, limit)
+            finally:
+                conn.execute("COMMIT")
+
+    def trim_streams(self, before: float | None = None) -> int:
+        """Delete stream records older than ``before`` (default: 24 hours ago, DynamoDB's retention).
+
+        Writes trim by themselves about once a minute; this is for tests and maintenance.
+        """
+        cutoff = time.time() - sqlite_streams.RETENTION_SECONDS if before is None else before
+        with self._write() as conn:
+            return self._streams.trim(conn, cutoff)
 
 
 def _failed(old: Item | None, return_item: bool) -> ConditionFailed:

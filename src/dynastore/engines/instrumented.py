@@ -1,0 +1,156 @@
+"""An engine wrapper that records every call in `StoreMetrics`.
+
+It is a transparent proxy (`wrapt.ObjectProxy`): everything it does not
+measure — ``client``, ``refresh_credentials``, ``health_details``, a fallback
+engine's ``sync`` — reaches the wrapped engine, and ``isinstance`` sees the
+wrapped engine's class, so code that inspects ``store.engine`` keeps working.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import wrapt
+
+from ..engine import BatchGetRequest, Engine, Item, Page, TableInfo, TxAction, TxGet, WriteRequest
+from ..errors import DynastoreError
+from ..metrics import NO_TABLE, StoreMetrics
+from ..spec import Index, TableSpec
+
+__all__ = ["InstrumentedEngine", "instrument"]
+
+R = TypeVar("R")
+
+
+def instrument(engine: Engine, metrics: StoreMetrics) -> Engine:
+    """``engine``, measured into ``metrics`` (an engine already measured is returned as it is)."""
+    if type(engine) is InstrumentedEngine:
+        return engine
+    return cast(Engine, InstrumentedEngine(engine, metrics))
+
+
+def _error_code(e: BaseException) -> str:
+    return e.code if isinstance(e, DynastoreError) else type(e).__name__
+
+
+def _one(table: str, n: int) -> Mapping[str, int]:
+    return {table: n}
+
+
+class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
+    """``engine`` with every Engine operation counted, timed and its items tallied."""
+
+    def __init__(self, engine: Engine, metrics: StoreMetrics):
+        super().__init__(engine)
+        self._self_metrics = metrics
+        if hasattr(engine, "capacity_listener"):
+            engine.capacity_listener = metrics.consumed
+
+    @property
+    def metrics(self) -> StoreMetrics:
+        return self._self_metrics  # type: ignore[no-any-return]
+
+    @property
+    def wrapped(self) -> Engine:
+        """The engine being measured."""
+        return self.__wrapped__  # type: ignore[no-any-return]
+
+    def _run(
+        self, tables: Iterable[str], op: str, call: Callable[[], R],
+        items: Callable[[R], Mapping[str, int]] | None = None,
+    ) -> R:
+        names = sorted(set(tables)) or [NO_TABLE]
+        start = time.perf_counter()
+        try:
+            result = call()
+        except Exception as e:
+            self._self_metrics.observe(names, op, time.perf_counter() - start, error=_error_code(e))
+            raise
+        if inspect.isawaitable(result):  # an async engine's call (dynastore.aio.instrument_async)
+            return self._awaited(names, op, start, result, items)  # type: ignore[return-value]
+        self._self_metrics.observe(names, op, time.perf_counter() - start, items=items(result) if items else None)
+        return result
+
+    async def _awaited(
+        self, names: list[str], op: str, start: float, pending: Awaitable[R],
+        items: Callable[[R], Mapping[str, int]] | None,
+    ) -> R:
+        try:
+            result = await pending
+        except Exception as e:
+            self._self_metrics.observe(names, op, time.perf_counter() - start, error=_error_code(e))
+            raise
+        self._self_metrics.observe(names, op, time.perf_counter() - start, items=items(result) if items else None)
+        return result
+
+    # -- tables --------------------------------------------------------------
+
+    def create_table(self, spec: TableSpec) -> None:
+        return self._run([spec.name], "create_table", lambda: self.__wrapped__.create_table(spec))
+
+    def describe_table(self, name: str) -> TableInfo:
+        return self._run([name], "describe_table", lambda: self.__wrapped__.describe_table(name))
+
+    def add_index(self, table: str, index: Index) -> None:
+        return self._run([table], "add_index", lambda: self.__wrapped__.add_index(table, index))
+
+    def set_ttl(self, table: str, attribute: str | None) -> None:
+        return self._run([table], "set_ttl", lambda: self.__wrapped__.set_ttl(table, attribute))
+
+    def delete_table(self, name: str) -> None:
+        return self._run([name], "delete_table", lambda: self.__wrapped__.delete_table(name))
+
+    def list_tables(self) -> list[str]:
+        return self._run([], "list_tables", self.__wrapped__.list_tables)
+
+    # -- items ---------------------------------------------------------------
+
+    def get_item(self, table: str, key: Item, **kw: Any) -> Item | None:
+        return self._run([table], "get_item", lambda: self.__wrapped__.get_item(table, key, **kw),
+                         lambda r: _one(table, r is not None))
+
+    def put_item(self, table: str, item: Item, **kw: Any) -> Item | None:
+        return self._run([table], "put_item", lambda: self.__wrapped__.put_item(table, item, **kw),
+                         lambda _: _one(table, 1))
+
+    def update_item(self, table: str, key: Item, actions: Sequence[Any], **kw: Any) -> Item | None:
+        return self._run([table], "update_item", lambda: self.__wrapped__.update_item(table, key, actions, **kw),
+                         lambda _: _one(table, 1))
+
+    def delete_item(self, table: str, key: Item, **kw: Any) -> Item | None:
+        return self._run([table], "delete_item", lambda: self.__wrapped__.delete_item(table, key, **kw),
+                         lambda _: _one(table, 1))
+
+    def query(self, table: str, key_condition: Any, **kw: Any) -> Page:
+        return self._run([table], "query", lambda: self.__wrapped__.query(table, key_condition, **kw),
+                         lambda p: _one(table, p.count))
+
+    def scan(self, table: str, **kw: Any) -> Page:
+        return self._run([table], "scan", lambda: self.__wrapped__.scan(table, **kw), lambda p: _one(table, p.count))
+
+    def batch_get(self, requests: dict[str, BatchGetRequest]) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+        return self._run(requests, "batch_get", lambda: self.__wrapped__.batch_get(requests),
+                         lambda r: {t: len(found) for t, found in r[0].items()})
+
+    def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
+        return self._run(requests, "batch_write", lambda: self.__wrapped__.batch_write(requests),
+                         lambda left: {t: len(rs) - len(left.get(t, ())) for t, rs in requests.items()})
+
+    def transact_write(self, actions: Sequence[TxAction], *, token: str | None = None) -> None:
+        written = Counter(a.table for a in actions if a.kind != "check")
+        return self._run([a.table for a in actions], "transact_write",
+                  lambda: self.__wrapped__.transact_write(actions, token=token), lambda _: written)
+
+    def transact_get(self, gets: Sequence[TxGet]) -> list[Item | None]:
+        def found(items: list[Item | None]) -> Mapping[str, int]:
+            return Counter(g.table for g, i in zip(gets, items, strict=False) if i is not None)
+
+        return self._run([g.table for g in gets], "transact_get", lambda: self.__wrapped__.transact_get(gets), found)
+
+    def sweep_expired(self, table: str, attribute: str, now: int) -> int:
+        return self._run([table], "sweep_expired", lambda: self.__wrapped__.sweep_expired(table, attribute, now),
+                         lambda n: _one(table, n))
