@@ -28,6 +28,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from .errors import ValidationError
@@ -119,6 +120,8 @@ def normalize(value: Any) -> Any:
         return [normalize(v) for v in value]
     if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
+    if isinstance(value, Enum):  # its value: str() of a (str, Enum) member is "Cls.NAME" on 3.11
+        return normalize(value.value)
     if isinstance(value, str):  # str subclasses, e.g. StrEnum
         return str(value)
     if isinstance(value, bool):

@@ -1,0 +1,1 @@
+"""Seed 003: DevFlow Engine's coding sessions (table ``devflow-sessions``)."""
