@@ -28,10 +28,10 @@ def one_line(message: str) -> str:
     return re.sub(r"\s*\n\s*", " ", str(message)).strip()
 
 
-def fail(message: str) -> NoReturn:
-    """Print one red line on stderr and exit 1."""
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one red line on stderr and exit ``code`` (1 unless a command documents otherwise)."""
     err().print(Text(f"Error: {one_line(message)}", style="bold red"), soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
 
 
 @contextlib.contextmanager
