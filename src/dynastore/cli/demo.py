@@ -307,13 +307,13 @@ class Demo:
             key = f"{created}#{mid}"
             keys.append(key)
             chats.put({"chat_id": chat, "message_key": key, "message_id": mid, "role": role,
-                       "content_key": f"messages/{created[:10].replace('-', '/')}/{chat}/{mid}.json",
+                       "content_url": f"local://storage/messages/{created[:10].replace('-', '/')}/{chat}/{mid}.json",
                        "content_preview": text[:40], "size_bytes": len(text.encode()), "created_at": created},
                       condition=Attr("message_key").not_exists())
             self.wrote()
         first = chats.get({"chat_id": chat, "message_key": keys[0]})
         self.step(f"indexed {len(keys)} messages of {chat}", first is not None,
-                  f"the body lives in blob storage, e.g. {first['content_key'] if first else '?'}")
+                  f"the body lives in blob storage, e.g. {first['content_url'] if first else '?'}")
         self.refused("a redelivered message (same key) was refused: idempotent delivery",
                      lambda: chats.put({"chat_id": chat, "message_key": keys[3], "role": "user"},
                                        condition=Attr("message_key").not_exists()))
