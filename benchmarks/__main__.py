@@ -19,9 +19,11 @@ BENCHMARKS = {
     "embedded": "embedded",
     "dynamodb": "network",
     "codec": "codec",
+    "messages": "messages",
     "scale": "scale",
+    "migrate": "migration",  # not in DEFAULT: --only migrate (100,000 items each way, a minute or more)
 }
-DEFAULT = ("embedded", "dynamodb", "codec")
+DEFAULT = ("embedded", "dynamodb", "codec", "messages")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -3,6 +3,8 @@
 import dynastore
 
 EXPECTED = {
+    "Health", "StoreMetrics", "Stream", "StreamRecord", "StreamTrimmed", "IteratorExpired",
+    "AccessPattern", "AttributeHint", "AsyncResults", "AsyncStore", "AsyncTable", "AsyncTransaction", "BlobStore", "Entities", "EpochSeconds", "IsoDateTime", "LocalBlobStore", "Model", "S3BlobStore", "open_async_store", "open_blob_store",
     "ANY_VERSION", "Attr", "CancellationReason", "Condition", "ConditionFailed", "CredentialsExpired",
     "DynastoreError", "Engine", "IdempotencyMismatch", "Index", "ItemNotFound", "ItemTooLarge", "JSONEncoder",
     "Key", "KeyAttribute", "Page", "Path", "PutResult", "Results", "RetryPolicy", "Settings", "Store",

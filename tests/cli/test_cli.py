@@ -83,7 +83,7 @@ def test_every_command_and_parameter_has_help() -> None:
     """sqlite-utils style: a command or option without help text fails the build."""
     group = typer.main.get_command(app)
     commands = group.commands  # type: ignore[attr-defined]
-    assert set(commands) == {"init", "tables", "scan", "get", "demo"}
+    assert {"init", "tables", "scan", "get", "demo"} <= set(commands)  # command modules add more
     missing = []
     for name, cmd in commands.items():
         if not (cmd.help or "").strip():

@@ -19,7 +19,7 @@ from rich.text import Text
 from ..errors import ValidationError
 from ..jsonutil import dumps
 from ..spec import KeyAttribute, load_specs
-from ..store import Store, open_store
+
 from ._app import Url, app, open_url
 from ._output import errors, fail, index_text, keys_text, out, value_text
 
