@@ -10,10 +10,12 @@ own and serve them in one Prometheus text page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 __all__ = ["LATENCY_BUCKETS", "NO_TABLE", "StoreMetrics"]
 
@@ -42,6 +44,7 @@ class StoreMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None, *, buckets: Iterable[float] = LATENCY_BUCKETS):
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        self._included: list[CollectorRegistry] = []
         labels = ("table", "operation")
         self.operations = Counter(
             "dynastore_operations", "Engine operations", labels, registry=self.registry
@@ -91,6 +94,12 @@ class StoreMetrics:
         if units > 0:
             self.capacity.labels(table, operation).inc(units)
 
+    def include(self, registry: CollectorRegistry) -> None:
+        """Render ``registry``'s metrics with these (an engine's own, e.g. the fallback engine's outbox gauges)."""
+        if registry is not self.registry and registry not in self._included:
+            self._included.append(registry)
+            self.registry.register(_Forward(registry))
+
     def render(self) -> str:
         """Everything in the registry, in Prometheus text format."""
         return generate_latest(self.registry).decode()
@@ -99,3 +108,16 @@ class StoreMetrics:
         """One sample's value (0 when absent): ``value("dynastore_operations_total", table="t", operation="put_item")``."""
         v = self.registry.get_sample_value(name, labels)
         return 0.0 if v is None else v
+
+
+class _Forward(Collector):
+    """Collects another registry's metrics, so one scrape (one ``render``) shows both."""
+
+    def __init__(self, source: CollectorRegistry):
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.source.collect())
+
+    def describe(self) -> list[Metric]:
+        return []  # unknown until collected; an empty description skips the duplicate-name check

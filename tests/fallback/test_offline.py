@@ -69,6 +69,9 @@ def test_while_writes_wait_reads_stay_local_and_the_status_says_so(store: Store,
     assert details["outbox_depth"] == 1 and "unreachable" in details["reason"] and details["since"]
     health = store.health()
     assert health.status == "degraded" and any("degraded" in p for p in health.problems)
+    # one scrape shows the store's operations and the fallback's own outbox gauge
+    page = store.metrics.render()
+    assert "dynastore_fallback_outbox_depth 1.0" in page and "dynastore_operations_total{" in page
 
     proxy.restore()
     assert fb.probe()

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import wrapt
+from prometheus_client import CollectorRegistry
 
 from ..engine import BatchGetRequest, Engine, Item, Page, TableInfo, TxAction, TxGet, WriteRequest
 from ..errors import DynastoreError
@@ -30,6 +31,9 @@ def instrument(engine: Engine, metrics: StoreMetrics) -> Engine:
     """``engine``, measured into ``metrics`` (an engine already measured is returned as it is)."""
     if type(engine) is InstrumentedEngine:
         return engine
+    own = getattr(engine, "registry", None)  # an engine's own metrics (the fallback engine's outbox)
+    if isinstance(own, CollectorRegistry):
+        metrics.include(own)
     return cast(Engine, InstrumentedEngine(engine, metrics))
 
 
