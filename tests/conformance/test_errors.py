@@ -24,6 +24,8 @@ from dynastore import (
 from ._support import unique_name
 
 EXPECTED_CODES = {
+    "StreamTrimmed": "TrimmedDataAccessException",
+    "IteratorExpired": "ExpiredIteratorException",
     "DynastoreError": "InternalServerError",
     "ValidationError": "ValidationException",
     "ItemTooLarge": "ValidationException",
