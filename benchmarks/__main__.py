@@ -22,6 +22,7 @@ BENCHMARKS = {
     "messages": "messages",
     "scale": "scale",
     "migrate": "migration",  # not in DEFAULT: --only migrate (100,000 items each way, a minute or more)
+    "endpoint": "endpoint",  # not in DEFAULT: --only endpoint (starts three servers)
 }
 DEFAULT = ("embedded", "dynamodb", "codec", "messages")
 

@@ -37,6 +37,17 @@ def dynamodb_local_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def dynastore_endpoint() -> Iterator[str]:
+    """URL of an in-process ``dynastore endpoint`` (in memory, shared namespace) on a free 127.0.0.1 port."""
+    from dynastore.endpoint import EndpointServer
+
+    _use_dummy_credentials()
+    # No background TTL sweep: tests decide when expired items go, as on DynamoDB Local.
+    with EndpointServer("127.0.0.1", 0, shared_db=True, ttl_sweep_seconds=None) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """URL of a moto_server on 127.0.0.1 (or ``$DYNASTORE_TEST_MOTO_ENDPOINT``)."""
     endpoint = os.environ.get("DYNASTORE_TEST_MOTO_ENDPOINT")

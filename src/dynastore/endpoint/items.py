@@ -1,0 +1,484 @@
+"""Item operations: PutItem ... TransactGetItems, parsed from DynamoDB JSON and run on the engine.
+
+Requests are checked with the same functions `Table` uses (`validation`,
+`BaseTable`'s query checks), so the endpoint refuses what the embedded API
+refuses, with DynamoDB's words; expressions go through `expressions.parse`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..engine import BatchGetRequest, TxAction, TxGet, WriteRequest
+from ..errors import ConditionFailed, TableNotFound, TransactionCanceled, ValidationError
+from ..expressions import Condition, Path
+from ..expressions.evaluate import validate_update
+from ..expressions.parse import Substitutions, parse_condition, parse_key_condition, parse_projection, parse_update
+from ..limits import item_size
+from ..spec import TableSpec
+from ..table import BaseTable
+from ..validation import check_item, check_key, check_projection
+from . import legacy
+from .tables import not_found
+from .wire import ApiError, Json, decode_item, encode_item, encode_value, one_of, required, table_name
+
+if TYPE_CHECKING:
+    from .service import Namespace
+
+_RETURN = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+_CAPACITY = ("INDEXES", "TOTAL", "NONE")
+_INVALID = "One or more parameter values were invalid: "
+#: the legacy parameters standing for each condition expression
+_LEGACY_CONDITIONS = {"ConditionExpression": ("Expected",), "FilterExpression": ("QueryFilter", "ScanFilter")}
+
+
+class _Request:
+    """One request's table, placeholders and expressions."""
+
+    def __init__(self, ns: Namespace, req: Json, name: str | None = None):
+        legacy.check_not_mixed(req)
+        self.req = req
+        self.name = name if name is not None else table_name(req)
+        self.spec: TableSpec = ns.spec(self.name)
+        names, values = req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues")
+        self.subs = Substitutions(names, values)
+        self.expressions = 0
+
+    def condition(self, field: str = "ConditionExpression") -> Condition | None:
+        for old in _LEGACY_CONDITIONS.get(field, ()):
+            if self.req.get(old) is not None:
+                return legacy.conditions(self.req[old], self.req.get("ConditionalOperator"), expected=old == "Expected")
+        text = self.req.get(field)
+        if text is None:
+            return None
+        self.expressions += 1
+        return parse_condition(text, self.subs, what=field)
+
+    def projection(self) -> tuple[Path, ...] | None:
+        if self.req.get("AttributesToGet") is not None:
+            return legacy.attributes_to_get(self.req["AttributesToGet"])
+        text = self.req.get("ProjectionExpression")
+        if text is None:
+            return None
+        self.expressions += 1
+        paths = parse_projection(text, self.subs)
+        check_projection(paths)
+        return paths
+
+    def done(self) -> None:
+        """Placeholders with no expression to use them, or unused ones: refused as DynamoDB does."""
+        if not self.expressions:
+            for kind in ("Names", "Values"):
+                if self.req.get(f"ExpressionAttribute{kind}") is not None:
+                    raise ValidationError(f"ExpressionAttribute{kind} can only be specified when using expressions")
+        self.subs.check_all_used()
+
+    def key(self, field: str = "Key") -> dict[str, Any]:
+        required(self.req, field)
+        try:
+            return check_key(self.spec, decode_item(self.req[field], field))
+        except ValidationError as e:
+            if e.message.startswith("The provided key element does not match the schema"):
+                raise ValidationError("The provided key element does not match the schema") from None
+            raise
+
+
+def _capacity(ns: Namespace, req: Json, table: str, units: float) -> Json:
+    return _capacities(req, {table: units}, single=True)
+
+
+def _capacities(req: Json, units: dict[str, float], *, single: bool = False) -> Json:
+    """``ConsumedCapacity``: one entry, or (batches, transactions) a list with one per table."""
+    mode = one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE")
+    if mode == "NONE":
+        return {}
+    out = []
+    for table, u in units.items():
+        c: Json = {"TableName": table, "CapacityUnits": u}
+        if mode == "INDEXES":
+            c["Table"] = {"CapacityUnits": u}
+        out.append(c)
+    return {"ConsumedCapacity": out[0] if single else out}
+
+
+def _per_table(pairs: Sequence[tuple[str, float]], factor: float = 1.0) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for table, u in pairs:
+        out[table] = out.get(table, 0.0) + u * factor
+    return out
+
+
+def _collection_metrics(r: _Request, key: dict[str, Any]) -> Json:
+    """ReturnItemCollectionMetrics=SIZE: only tables with local indexes have item collections to report."""
+    if one_of(r.req, "ReturnItemCollectionMetrics", ("SIZE", "NONE"), "NONE") == "NONE" or not any(
+            ix.local for ix in r.spec.indexes):
+        return {}
+    pk = r.spec.partition_key.name
+    return {"ItemCollectionMetrics": {"ItemCollectionKey": {pk: encode_value(key[pk])},
+                                      "SizeEstimateRangeGB": [0.0, 1.0]}}
+
+
+def _write_units(*items: dict[str, Any] | None) -> float:
+    return float(max([1, *(math.ceil(item_size(i) / 1024) for i in items if i)]))
+
+
+def _read_units(size: int, consistent: bool) -> float:
+    units = max(1, math.ceil(size / 4096))
+    return float(units) if consistent else units / 2
+
+
+def _failed(e: ConditionFailed) -> ApiError:
+    extra = {"Item": encode_item(e.item)} if e.item is not None else None
+    return ApiError("ConditionalCheckFailedException", "The conditional request failed", extra=extra)
+
+
+def _rv_on_failure(req: Json) -> bool:
+    return one_of(req, "ReturnValuesOnConditionCheckFailure", ("ALL_OLD", "NONE"), "NONE") == "ALL_OLD"
+
+
+# -- single items ---------------------------------------------------------------------------
+
+
+def _item(spec: TableSpec, wire: Any) -> dict[str, Any]:
+    """A whole item from the wire, refused in DynamoDB's (shorter) words for key problems."""
+    try:
+        return check_item(spec, decode_item(wire), normalized=True)
+    except ValidationError as e:
+        if e.message.startswith(_INVALID + "Missing the key "):
+            raise ValidationError("One of the required keys was not given a value") from None
+        if e.message.startswith(_INVALID + "Type mismatch for key "):
+            raise ValidationError(_INVALID + "Type mismatch for key") from None
+        raise
+
+
+def put_item(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    required(req, "Item")
+    item = _item(r.spec, req["Item"])
+    return _replace(ns, r, item, item, lambda **kw: ns.engine.put_item(r.name, item, **kw))
+
+
+def _replace(ns: Namespace, r: _Request, key: dict[str, Any], new: dict[str, Any] | None,
+             write: Callable[..., Any]) -> Json:
+    """PutItem and DeleteItem: an item replaced (or removed) whole, returning the old one when asked."""
+    cond = r.condition()
+    r.done()
+    rv = one_of(r.req, "ReturnValues", _RETURN, "NONE")
+    if rv not in ("NONE", "ALL_OLD"):
+        raise ValidationError("Return values set to invalid value")
+    try:
+        old = write(condition=cond, return_old=True, return_item_on_failure=_rv_on_failure(r.req))
+    except ConditionFailed as e:
+        raise _failed(e) from None
+    out: Json = {"Attributes": encode_item(old)} if rv == "ALL_OLD" and old else {}
+    return out | _capacity(ns, r.req, r.name, _write_units(new, old)) | _collection_metrics(r, key)
+
+
+def get_item(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    key = r.key()
+    paths = r.projection()
+    r.done()
+    consistent = bool(req.get("ConsistentRead"))
+    item = ns.engine.get_item(r.name, key, consistent=consistent, projection=paths)
+    out: Json = {"Item": encode_item(item)} if item is not None else {}
+    return out | _capacity(ns, req, r.name, _read_units(item_size(item) if item else 0, consistent))
+
+
+def update_item(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    key = r.key()
+    text = req.get("UpdateExpression")
+    actions = []
+    if req.get("AttributeUpdates") is not None:
+        actions = legacy.attribute_updates(req["AttributeUpdates"])
+    elif text is not None:
+        r.expressions += 1
+        actions = parse_update(text, r.subs, key_names=r.spec.table_key_names())
+    cond = r.condition()
+    r.done()
+    if actions:
+        validate_update(actions, r.spec.table_key_names())
+    rv = one_of(req, "ReturnValues", _RETURN, "NONE")
+    try:
+        out = ns.engine.update_item(r.name, key, actions, condition=cond, return_values=rv,  # type: ignore[arg-type]
+                                    return_item_on_failure=_rv_on_failure(req))
+    except ConditionFailed as e:
+        raise _failed(e) from None
+    res: Json = {"Attributes": encode_item(out)} if rv != "NONE" and out else {}
+    return res | _capacity(ns, req, r.name, _write_units(out or key)) | _collection_metrics(r, key)
+
+
+def delete_item(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    key = r.key()
+    return _replace(ns, r, key, None, lambda **kw: ns.engine.delete_item(r.name, key, **kw))
+
+
+# -- query and scan --------------------------------------------------------------------------
+
+
+def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition | None, tuple[Path, ...] | None, bool]:
+    checks = BaseTable(None, r.spec, "endpoint")  # type: ignore[arg-type]  # only its checks are used
+    if index is not None:
+        try:
+            r.spec.index(index)
+        except ValidationError:
+            raise ValidationError(f"The table does not have the specified index: {index}") from None
+    flt = r.condition("FilterExpression")
+    paths = r.projection()
+    select = one_of(r.req, "Select", ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"),
+                    "SPECIFIC_ATTRIBUTES" if paths else "ALL_ATTRIBUTES")
+    if paths is not None and select != "SPECIFIC_ATTRIBUTES":
+        raise ValidationError("Cannot specify the AttributesToGet or ProjectionExpression when choosing to get "
+                              f"{select}")
+    if flt is not None:
+        checks._read_filter(flt, True, index)
+    checks._check_index_projection(paths, index)
+    limit = r.req.get("Limit")
+    if limit is not None and (type(limit) is not int or limit < 1):
+        raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+                              "constraint: Member must have value greater than or equal to 1")
+    return checks, flt, paths, select == "COUNT"
+
+
+def _page_out(ns: Namespace, r: _Request, page: Any, count_only: bool, consistent: bool) -> Json:
+    out: Json = {"Count": page.count, "ScannedCount": page.scanned_count}
+    if not count_only:
+        out["Items"] = [encode_item(i) for i in page.items]
+    if page.last_key is not None:
+        out["LastEvaluatedKey"] = encode_item(page.last_key)
+    size = sum(item_size(i) for i in page.items) if not count_only else 0
+    return out | _capacity(ns, r.req, r.name, _read_units(size, consistent))
+
+
+def query(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    index = req.get("IndexName")
+    if req.get("KeyConditionExpression") is None and req.get("KeyConditions") is None:
+        raise ValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+                              "request.")
+    if index is not None:
+        try:
+            ix = r.spec.index(index)
+        except ValidationError:
+            raise ValidationError(f"The table does not have the specified index: {index}") from None
+        pk, sk = ix.partition_key, ix.sort_key
+    else:
+        pk, sk = r.spec.partition_key, r.spec.sort_key
+    assert pk is not None
+    if req.get("KeyConditions") is not None:
+        cond = legacy.conditions(req["KeyConditions"])
+        if cond is None:
+            raise ValidationError(f"Query condition missed key schema element: {pk.name}")
+    else:
+        r.expressions += 1
+        cond = parse_key_condition(req["KeyConditionExpression"], r.subs, partition_key=pk.name,
+                                   sort_key=sk.name if sk else None,
+                                   key_types={k.name: k.type for k in (pk, sk) if k is not None})
+    checks, flt, paths, count_only = _read_common(r, index)
+    r.done()
+    consistent = bool(req.get("ConsistentRead"))
+    kc, _ = checks._analyse_query(cond, index, consistent)
+    if flt is not None:
+        checks._check_query_filter(flt, index)
+    start = _start(r, checks, index)
+    page = ns.engine.query(r.name, kc, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
+                           reverse=req.get("ScanIndexForward") is False, start_key=start, consistent=consistent,
+                           count_only=count_only)
+    return _page_out(ns, r, page, count_only, consistent)
+
+
+def _start(r: _Request, checks: BaseTable, index: str | None) -> dict[str, Any] | None:
+    if r.req.get("ExclusiveStartKey") is None:
+        return None
+    return checks._start_key(decode_item(r.req["ExclusiveStartKey"], "ExclusiveStartKey"), index)
+
+
+def scan(ns: Namespace, req: Json) -> Json:
+    r = _Request(ns, req)
+    index = req.get("IndexName")
+    checks, flt, paths, count_only = _read_common(r, index)
+    r.done()
+    segment, total = req.get("Segment"), req.get("TotalSegments")
+    if (segment is None) != (total is None):
+        raise ValidationError("The TotalSegments parameter is required but was not present in the request when "
+                              "Segment parameter is present" if total is None else
+                              "The Segment parameter is required but was not present in the request when parameter "
+                              "TotalSegments is present")
+    if segment is not None and not 0 <= segment < total:
+        raise ValidationError(f"The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+                              f"Segment: {segment} is not less than TotalSegments: {total}")
+    consistent = bool(req.get("ConsistentRead"))
+    page = ns.engine.scan(r.name, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
+                          start_key=_start(r, checks, index), segment=segment, total_segments=total,
+                          consistent=consistent, count_only=count_only)
+    return _page_out(ns, r, page, count_only, consistent)
+
+
+# -- batches ----------------------------------------------------------------------------------
+
+
+def batch_get_item(ns: Namespace, req: Json) -> Json:
+    required(req, "RequestItems")
+    requests: dict[str, BatchGetRequest] = {}
+    total = 0
+    for name, body in req["RequestItems"].items():
+        r = _Request(ns, body, name=name)
+        keys = [check_key(r.spec, decode_item(k, "Keys")) for k in body.get("Keys") or ()]
+        total += len(keys)
+        if total > 100:
+            raise ValidationError("Too many items requested for the BatchGetItem call")
+        seen = {tuple(sorted(repr(v) for v in k.items())) for k in keys}
+        if len(seen) < len(keys):
+            raise ValidationError("Provided list of item keys contains duplicates")
+        paths = r.projection()
+        r.done()
+        requests[name] = BatchGetRequest(keys, bool(body.get("ConsistentRead")), paths)
+    found, unprocessed = ns.engine.batch_get(requests)
+    out: Json = {"Responses": {t: [encode_item(i) for i in items] for t, items in found.items()},
+                 "UnprocessedKeys": {}}
+    for t, keys in unprocessed.items():
+        if keys:
+            body = {k: v for k, v in req["RequestItems"][t].items() if k != "Keys"}
+            out["UnprocessedKeys"][t] = body | {"Keys": [encode_item(k) for k in keys]}
+    for t in requests:
+        out["Responses"].setdefault(t, [])
+    return out | _capacities(req, _per_table([(t, _read_units(item_size(i), requests[t].consistent))
+                                              for t, items in found.items() for i in items]))
+
+
+def batch_write_item(ns: Namespace, req: Json) -> Json:
+    required(req, "RequestItems")
+    requests: dict[str, list[WriteRequest]] = {}
+    total = 0
+    for name, writes in req["RequestItems"].items():
+        spec = ns.spec(name)
+        total += len(writes)
+        if total > 25 or not writes:
+            raise ValidationError(
+                "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must "
+                "satisfy constraint: [Member must have length less than or equal to 25, Member must have length "
+                "greater than or equal to 1]"
+            )
+        out: list[WriteRequest] = []
+        seen: set[str] = set()
+        for w in writes:
+            if "PutRequest" in w:
+                item = _item(spec, w["PutRequest"].get("Item"))
+                out.append(WriteRequest("put", item))
+                key = {k: item[k] for k in spec.table_key_names()}
+            else:
+                key = check_key(spec, decode_item(w["DeleteRequest"].get("Key"), "Key"))
+                out.append(WriteRequest("delete", key))
+            marker = repr(sorted(key.items()))
+            if marker in seen:
+                raise ValidationError("Provided list of item keys contains duplicates")
+            seen.add(marker)
+        requests[name] = out
+    unprocessed = ns.engine.batch_write(requests)
+    back: Json = {}
+    for t, ws in unprocessed.items():
+        if ws:
+            back[t] = [{"PutRequest": {"Item": encode_item(w.item)}} if w.kind == "put"
+                       else {"DeleteRequest": {"Key": encode_item(w.item)}} for w in ws]
+    return {"UnprocessedItems": back} | _capacities(req, _per_table(
+        [(t, _write_units(w.item if w.kind == "put" else None)) for t, ws in requests.items() for w in ws]))
+
+
+# -- transactions -----------------------------------------------------------------------------
+
+_TX_KINDS = {"Put": "put", "Update": "update", "Delete": "delete", "ConditionCheck": "check"}
+
+
+def _tx_action(ns: Namespace, entry: Json) -> TxAction:
+    if len(entry) != 1 or next(iter(entry)) not in _TX_KINDS:
+        raise ValidationError("TransactItems can only contain one of Check, Put, Update or Delete")
+    ((wire_kind, body),) = entry.items()
+    r = _Request(ns, body)
+    kind = _TX_KINDS[wire_kind]
+    actions: list[Any] = []
+    if kind == "put":
+        required(body, "Item")
+        item = _item(r.spec, body["Item"])
+    else:
+        item = r.key()
+    if kind == "update":
+        required(body, "UpdateExpression")
+        r.expressions += 1
+        actions = parse_update(body["UpdateExpression"], r.subs, key_names=r.spec.table_key_names())
+    cond = r.condition()
+    if kind == "check" and cond is None:
+        required(body, "ConditionExpression")
+    r.done()
+    return TxAction(kind, r.name, item, cond, tuple(actions), _rv_on_failure(body))  # type: ignore[arg-type]
+
+
+def _canceled(e: TransactionCanceled) -> ApiError:
+    reasons = []
+    for reason in e.reasons:
+        out: Json = {"Code": reason.code}
+        if reason.code == "ConditionalCheckFailed":
+            out["Message"] = "The conditional request failed."  # sic: with a full stop here, without one alone
+        elif reason.message:
+            out["Message"] = reason.message
+        if reason.item is not None:
+            out["Item"] = encode_item(reason.item)
+        reasons.append(out)
+    codes = ", ".join(x["Code"] for x in reasons)
+    return ApiError("TransactionCanceledException",
+                    f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                    extra={"CancellationReasons": reasons})
+
+
+def _tx_items(req: Json) -> Sequence[Json]:
+    required(req, "TransactItems")
+    items = req["TransactItems"]
+    if not 1 <= len(items) <= 100:
+        raise ValidationError(
+            f"1 validation error detected: Value '{items}' at 'transactItems' failed to satisfy constraint: Member "
+            "must have length " + ("less than or equal to 100" if items else "greater than or equal to 1"))
+    return items  # type: ignore[no-any-return]
+
+
+def transact_write_items(ns: Namespace, req: Json) -> Json:
+    actions = [_tx_action(ns, entry) for entry in _tx_items(req)]
+    seen: set[str] = set()
+    for a in actions:
+        marker = a.table + repr(sorted(a.item.items()) if a.kind != "put" else sorted(
+            (k, a.item[k]) for k in ns.spec(a.table).table_key_names()))
+        if marker in seen:
+            raise ValidationError("Transaction request cannot include multiple operations on one item")
+        seen.add(marker)
+    try:
+        ns.engine.transact_write(actions, token=req.get("ClientRequestToken"))
+    except TransactionCanceled as e:
+        raise _canceled(e) from None
+    # A transaction costs each write twice (prepare and commit), as on DynamoDB.
+    return _capacities(req, _per_table([(a.table, _write_units(a.item if a.kind == "put" else None))
+                                        for a in actions], factor=2.0))
+
+
+def transact_get_items(ns: Namespace, req: Json) -> Json:
+    gets: list[TxGet] = []
+    for entry in _tx_items(req):
+        body = entry.get("Get")
+        if body is None:
+            raise ValidationError("TransactItems can only contain Get")
+        r = _Request(ns, body)
+        key = r.key()
+        paths = r.projection()
+        r.done()
+        gets.append(TxGet(r.name, key, paths))
+    try:
+        items = ns.engine.transact_get(gets)
+    except TableNotFound:
+        raise not_found() from None
+    except TransactionCanceled as e:
+        raise _canceled(e) from None
+    return {"Responses": [{"Item": encode_item(i)} if i is not None else {} for i in items]} | _capacities(
+        req, _per_table([(g.table, _read_units(item_size(i) if i else 0, True)) for g, i in zip(gets, items, strict=True)],
+                        factor=2.0))
+

@@ -1,0 +1,207 @@
+"""The HTTP side: DynamoDB's JSON 1.0 protocol on the standard library's threading HTTP server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import threading
+import traceback
+import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from ..errors import (
+    ConditionFailed,
+    DynastoreError,
+    IdempotencyMismatch,
+    TableExists,
+    TableNotFound,
+    TransactionCanceled,
+    ValidationError,
+)
+from . import auth
+from .items import _canceled, _failed
+from .service import OPERATIONS, STREAM_OPERATIONS, Service, describe_endpoints
+from .wire import ApiError, Json, envelope
+
+log = logging.getLogger("dynastore.endpoint")
+
+_TARGET_PREFIX = "DynamoDB_20120810."
+_STREAMS_PREFIX = "DynamoDBStreams_20120810."
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def as_api_error(e: BaseException) -> ApiError:
+    """Any failure as the envelope DynamoDB would answer with."""
+    if isinstance(e, ApiError):
+        return e
+    if isinstance(e, ConditionFailed):
+        return _failed(e)
+    if isinstance(e, TransactionCanceled):
+        return _canceled(e)
+    if isinstance(e, TableNotFound):
+        return ApiError("ResourceNotFoundException", "Cannot do operations on a non-existent table")
+    if isinstance(e, TableExists):
+        return ApiError("ResourceInUseException", e.message)
+    if isinstance(e, IdempotencyMismatch):
+        return ApiError("IdempotentParameterMismatchException", e.message)
+    if isinstance(e, ValidationError):
+        return ApiError("ValidationException", e.message)
+    if isinstance(e, DynastoreError) and e.code not in ("InternalServerError", "ServiceUnavailable"):
+        return ApiError(e.code, e.message)
+    log.error("internal failure: %s", "".join(traceback.format_exception(e)))
+    return ApiError("InternalFailure",
+                    "The request processing has failed because of an unknown error, exception or failure.", status=500)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse their connections
+    # Headers and body leave in two writes; with Nagle's algorithm the second waits for a delayed ACK (40 ms).
+    disable_nagle_algorithm = True
+    server: EndpointServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        # What DynamoDB answers a plain GET with (load balancers' health checks use it).
+        self._send(200, b"healthy: dynastore endpoint", "text/plain")
+
+    def do_POST(self) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            status, body = 200, self._handle()
+        except Exception as e:  # noqa: BLE001 -- every failure becomes DynamoDB's error envelope
+            err = as_api_error(e)
+            status, body = err.status, envelope(err.code, err.message) | err.extra
+        data = json.dumps(body, separators=(",", ":")).encode()
+        self._send(status, data, _CONTENT_TYPE, request_id)
+
+    def _handle(self) -> Json:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        target = self.headers.get("X-Amz-Target") or ""
+        srv = self.server
+        try:
+            caller = auth.caller(self.headers.get("Authorization"))
+        except ApiError:
+            if srv.auth_keys is not None:
+                raise
+            caller = auth.Caller("anonymous", srv.default_region, "", [], "")
+        if srv.auth_keys is not None:
+            auth.verify(caller, srv.auth_keys, "POST", self.path, dict(self.headers.items()), raw)
+        operation = target.partition(".")[2]
+        if target.startswith(_TARGET_PREFIX) and operation == "DescribeEndpoints":
+            return describe_endpoints(self.headers.get("Host") or srv.url.removeprefix("http://"))
+        table = OPERATIONS if target.startswith(_TARGET_PREFIX) else STREAM_OPERATIONS if target.startswith(
+            _STREAMS_PREFIX) else {}
+        handler = table.get(operation)
+        if handler is None:
+            raise ApiError("UnknownOperationException", "An unknown operation was requested.")
+        if (self.headers.get("Content-Encoding") or "").lower() == "gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as e:
+                raise ApiError("SerializationException", f"gzip body could not be decompressed: {e}") from None
+        try:
+            req = json.loads(raw or b"{}")
+        except ValueError:
+            raise ApiError("SerializationException", "Start of structure or map found where not expected.") from None
+        if not isinstance(req, dict):
+            raise ApiError("SerializationException", "Start of structure or map found where not expected.")
+        ns = srv.service.namespace(caller.access_key, caller.region)
+        try:
+            # On the worker pool: the embedded engine keeps a connection per thread, and connections come and go.
+            return srv.workers.submit(handler, ns, req).result()
+        except (KeyError, TypeError, AttributeError) as e:
+            # A member of the wrong JSON type: DynamoDB fails deserialising it.
+            log.debug("request refused as unreadable", exc_info=True)
+            raise ApiError("SerializationException", f"Unexpected value type in payload: {e}") from None
+
+    def _send(self, status: int, data: bytes, content_type: str, request_id: str | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if request_id is not None:
+            self.send_header("x-amzn-RequestId", request_id)
+            self.send_header("x-amz-crc32", str(zlib.crc32(data)))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class EndpointServer(ThreadingHTTPServer):
+    """``dynastore endpoint``: DynamoDB's API over embedded engines.
+
+    ``port=0`` picks a free port (see `url`). ``auth_keys`` maps access keys to
+    secret keys; when given, requests must be signed with one of them.
+    Connections get a thread each; operations run on ``workers`` threads.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000, *, db: str | None = None, shared_db: bool = False,
+                 auth_keys: Mapping[str, str] | None = None, default_region: str = "us-east-1",
+                 service: Service | None = None, workers: int = 8, ttl_sweep_seconds: float | None = 60.0):
+        self.service = service or Service(db, shared=shared_db)
+        self.auth_keys = dict(auth_keys) if auth_keys is not None else None
+        self.default_region = default_region
+        self._thread: threading.Thread | None = None
+        #: runs the operations: a thread per connection would open (and never close) a SQLite connection each
+        self.workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynastore-endpoint")
+        self.ttl_sweep_seconds = ttl_sweep_seconds
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> EndpointServer:
+        """Serve on a background thread; `close` stops it."""
+        self._thread = threading.Thread(target=self.serve_forever, name="dynastore-endpoint", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        if self.ttl_sweep_seconds and self._sweeper is None:
+            self._sweeper = threading.Thread(target=self._sweep, name="dynastore-endpoint-ttl", daemon=True)
+            self._sweeper.start()
+        super().serve_forever(poll_interval)
+
+    def _sweep(self) -> None:
+        """Expired items disappear in the background, as DynamoDB's TTL process deletes them (it takes days there)."""
+        assert self.ttl_sweep_seconds
+        while not self._stop.wait(self.ttl_sweep_seconds):
+            try:
+                self.service.sweep_expired()
+            except Exception:  # noqa: BLE001 -- a failed sweep is retried next time; serving goes on
+                log.warning("TTL sweep failed", exc_info=True)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+            self._thread = None
+        self.server_close()
+
+    def server_close(self) -> None:
+        self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join()
+            self._sweeper = None
+        super().server_close()
+        self.workers.shutdown(wait=True)
+        self.service.close()
+
+    def __enter__(self) -> EndpointServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

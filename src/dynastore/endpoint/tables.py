@@ -1,0 +1,315 @@
+"""Table operations: CreateTable/DescribeTable request and response shapes <-> `TableSpec`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine import TableInfo
+from ..errors import TableExists, TableNotFound, ValidationError
+from ..spec import Index, KeyAttribute, TableSpec
+from .wire import ApiError, Json, one_of, required, table_name
+
+if TYPE_CHECKING:
+    from .service import Namespace
+
+_INVALID = "One or more parameter values were invalid: "
+_BILLING = ("PROVISIONED", "PAY_PER_REQUEST")
+
+
+def not_found() -> ApiError:
+    return ApiError("ResourceNotFoundException", "Cannot do operations on a non-existent table")
+
+
+# -- request -> spec -----------------------------------------------------------------
+
+
+def spec_from_request(req: Json) -> TableSpec:
+    """A CreateTable request as a `TableSpec`, checked as DynamoDB checks it."""
+    required(req, "AttributeDefinitions", "TableName", "KeySchema")
+    name = table_name(req)
+    types: dict[str, str] = {}
+    for d in req["AttributeDefinitions"]:
+        types[d["AttributeName"]] = one_of(d, "AttributeType", ("B", "N", "S"), "S")
+    billing = one_of(req, "BillingMode", _BILLING, "PROVISIONED")
+    tp = req.get("ProvisionedThroughput")
+    if billing == "PROVISIONED" and tp is None:
+        raise ValidationError("No provisioned throughput specified for the table")
+    if billing == "PAY_PER_REQUEST" and tp is not None:
+        raise ValidationError(_INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                              "BillingMode is PAY_PER_REQUEST")
+    used: list[str] = []
+
+    def keys(schema: Any) -> tuple[KeyAttribute, KeyAttribute | None]:
+        pk = sk = None
+        for k in schema or ():
+            n = k.get("AttributeName")
+            if n not in types and not used:  # the table's own key
+                raise ValidationError(f"{'Hash' if k.get('KeyType') == 'HASH' else 'Range'} Key not specified in "
+                                      "Attribute Definitions.  Type unknown.")
+            if n not in types:
+                raise ValidationError(
+                    _INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
+                    f"Keys: [{', '.join(x.get('AttributeName', '') for x in schema)}], "
+                    f"AttributeDefinitions: [{', '.join(types)}]"
+                )
+            used.append(n)
+            attr = KeyAttribute(n, types[n])  # type: ignore[arg-type]
+            if k.get("KeyType") == "HASH" and pk is None:
+                pk = attr
+            elif k.get("KeyType") == "RANGE" and sk is None:
+                sk = attr
+            else:
+                raise ValidationError(_INVALID + "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
+                                      if pk is None else _INVALID + "Too many hash keys specified.  All Dynamo "
+                                      "DB tables must have exactly one hash key")
+        if pk is None:
+            raise ValidationError(_INVALID + "Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+        return pk, sk
+
+    pk, sk = keys(req["KeySchema"])
+    indexes: list[Index] = []
+    for ix in req.get("LocalSecondaryIndexes") or ():
+        ipk, isk = keys(ix.get("KeySchema"))
+        indexes.append(Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), True))
+    for ix in req.get("GlobalSecondaryIndexes") or ():
+        indexes.append(_gsi(ix, keys))
+    if set(types) - set(used):
+        raise ValidationError("The number of attributes in key schema must match the number of attributes defined "
+                              "in attribute definitions.")
+    stream = req.get("StreamSpecification") or {}
+    try:
+        return TableSpec(
+            name=name, partition_key=pk, sort_key=sk, indexes=tuple(indexes), billing_mode=billing,  # type: ignore[arg-type]
+            read_capacity=(tp or {}).get("ReadCapacityUnits"), write_capacity=(tp or {}).get("WriteCapacityUnits"),
+            stream=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
+        )
+    except ValidationError as e:
+        raise ValidationError(_INVALID + e.message) from None
+
+
+def _gsi(ix: Json, keys: Any) -> Index:
+    ipk, isk = keys(ix.get("KeySchema"))
+    tp = ix.get("ProvisionedThroughput") or {}
+    return Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), False,
+                 tp.get("ReadCapacityUnits"), tp.get("WriteCapacityUnits"))
+
+
+def _projection(p: Json | None) -> Any:
+    p = p or {}
+    kind = p.get("ProjectionType", "ALL")
+    return tuple(p.get("NonKeyAttributes") or ()) if kind == "INCLUDE" else kind
+
+
+# -- spec -> description -----------------------------------------------------------------
+
+
+def _key_schema(pk: KeyAttribute, sk: KeyAttribute | None) -> list[Json]:
+    out = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+    if sk is not None:
+        out.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+    return out
+
+
+def _projection_shape(ix: Index) -> Json:
+    if isinstance(ix.projection, str):
+        return {"ProjectionType": ix.projection}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(ix.projection)}
+
+
+def _throughput(read: int | None, write: int | None) -> Json:
+    return {"LastIncreaseDateTime": 0.0, "LastDecreaseDateTime": 0.0, "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": read or 0, "WriteCapacityUnits": write or 0}
+
+
+def describe(ns: Namespace, info: TableInfo) -> Json:
+    """DescribeTable's ``Table`` for ``info``."""
+    spec = info.spec
+    arn = ns.table_arn(spec.name)
+    created = ns.created_at(spec.name)
+    types: dict[str, str] = {}
+    for k in spec.key_attributes():
+        types.setdefault(k.name, k.type)
+    out: Json = {
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
+        "TableName": spec.name,
+        "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
+        "TableStatus": info.status,
+        "CreationDateTime": created,
+        "ProvisionedThroughput": _throughput(spec.read_capacity, spec.write_capacity),
+        "TableSizeBytes": info.size_bytes,
+        "ItemCount": info.item_count,
+        "TableArn": arn,
+    }
+    if spec.billing_mode == "PAY_PER_REQUEST":
+        out["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": created}
+    lsis = [ix for ix in spec.indexes if ix.local]
+    gsis = [ix for ix in spec.indexes if not ix.local]
+    if lsis:
+        out["LocalSecondaryIndexes"] = [
+            {"IndexName": ix.name, "KeySchema": _key_schema(spec.partition_key, ix.sort_key),
+             "Projection": _projection_shape(ix), "IndexSizeBytes": 0, "ItemCount": 0,
+             "IndexArn": f"{arn}/index/{ix.name}"}
+            for ix in lsis
+        ]
+    if gsis:
+        out["GlobalSecondaryIndexes"] = [
+            {"IndexName": ix.name, "KeySchema": _key_schema(ix.partition_key, ix.sort_key),  # type: ignore[arg-type]
+             "Projection": _projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
+             "ProvisionedThroughput": _throughput(ix.read_capacity or spec.read_capacity,
+                                                  ix.write_capacity or spec.write_capacity),
+             "IndexSizeBytes": 0, "ItemCount": 0, "IndexArn": f"{arn}/index/{ix.name}"}
+            for ix in gsis
+        ]
+    if spec.stream is not None:
+        out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
+        if info.stream_arn:
+            out["LatestStreamArn"] = info.stream_arn
+            out["LatestStreamLabel"] = info.stream_arn.rsplit("/", 1)[-1]
+    out["DeletionProtectionEnabled"] = False
+    return out
+
+
+# -- operations ---------------------------------------------------------------------------
+
+
+def info_of(ns: Namespace, name: str) -> TableInfo:
+    try:
+        return ns.engine.describe_table(name)
+    except TableNotFound:
+        raise not_found() from None
+
+
+def create_table(ns: Namespace, req: Json) -> Json:
+    spec = spec_from_request(req)
+    try:
+        ns.engine.create_table(spec)
+    except TableExists:
+        raise ApiError("ResourceInUseException", f"Table already exists: {spec.name}") from None
+    ns.forget(spec.name)
+    ns.table_created(spec.name)
+    if req.get("Tags"):
+        ns.tags[ns.table_arn(spec.name)] = {t["Key"]: t["Value"] for t in req["Tags"]}
+    return {"TableDescription": describe(ns, ns.engine.describe_table(spec.name))}
+
+
+def describe_table(ns: Namespace, req: Json) -> Json:
+    return {"Table": describe(ns, info_of(ns, table_name(req)))}
+
+
+def delete_table(ns: Namespace, req: Json) -> Json:
+    name = table_name(req)
+    desc = describe(ns, info_of(ns, name))
+    ns.forget(name)
+    try:
+        ns.engine.delete_table(name)
+    except TableNotFound:
+        raise not_found() from None
+    ns.forget(name)
+    ns.tags.pop(ns.table_arn(name), None)
+    desc["TableStatus"] = "DELETING"
+    return {"TableDescription": desc}
+
+
+def update_table(ns: Namespace, req: Json) -> Json:
+    name = table_name(req)
+    info = info_of(ns, name)
+    types = {d["AttributeName"]: d["AttributeType"] for d in req.get("AttributeDefinitions") or ()}
+    for k in info.spec.key_attributes():
+        types.setdefault(k.name, k.type)
+
+    def keys(schema: Any) -> tuple[KeyAttribute, KeyAttribute | None]:
+        pk = sk = None
+        for k in schema or ():
+            n = k["AttributeName"]
+            if n not in types:
+                raise ValidationError(_INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
+                                      f"Keys: [{n}], AttributeDefinitions: [{', '.join(types)}]")
+            attr = KeyAttribute(n, types[n])  # type: ignore[arg-type]
+            if k["KeyType"] == "HASH":
+                pk = attr
+            else:
+                sk = attr
+        assert pk is not None
+        return pk, sk
+
+    ns.forget(name)
+    for u in req.get("GlobalSecondaryIndexUpdates") or ():
+        if "Create" in u:
+            ns.engine.add_index(name, _gsi(u["Create"], keys))
+        else:
+            raise ApiError("ValidationException", "dynastore endpoint: only GlobalSecondaryIndexUpdates Create is "
+                           "supported so far")
+    stream = req.get("StreamSpecification")
+    if stream is not None:
+        ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
+    ns.forget(name)  # again: a request in the meantime may have cached the old spec
+    return {"TableDescription": describe(ns, info_of(ns, name))}
+
+
+def list_tables(ns: Namespace, req: Json) -> Json:
+    limit = req.get("Limit", 100)
+    if not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+                              "constraint: Member must have value " + ("less than or equal to 100" if isinstance(
+                                  limit, int) and limit > 100 else "greater than or equal to 1"))
+    names = ns.engine.list_tables()
+    start = req.get("ExclusiveStartTableName")
+    if start is not None:
+        names = [n for n in names if n > start]
+    out: Json = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
+    return out
+
+
+def update_ttl(ns: Namespace, req: Json) -> Json:
+    name = table_name(req)
+    required(req, "TimeToLiveSpecification")
+    ttl = req["TimeToLiveSpecification"]
+    required(ttl, "Enabled", "AttributeName")
+    current = info_of(ns, name).spec.ttl_attribute
+    if ttl["Enabled"] and current is not None:
+        raise ValidationError("TimeToLive is already enabled")
+    if not ttl["Enabled"] and current is None:
+        raise ValidationError("TimeToLive is already disabled")
+    ns.forget(name)
+    ns.engine.set_ttl(name, ttl["AttributeName"] if ttl["Enabled"] else None)
+    ns.forget(name)
+    return {"TimeToLiveSpecification": {"Enabled": bool(ttl["Enabled"]), "AttributeName": ttl["AttributeName"]}}
+
+
+def describe_ttl(ns: Namespace, req: Json) -> Json:
+    attr = info_of(ns, table_name(req)).spec.ttl_attribute
+    if attr is None:
+        return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
+    return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": attr}}
+
+
+def _arn_table(ns: Namespace, req: Json) -> str:
+    required(req, "ResourceArn")
+    arn = req["ResourceArn"]
+    prefix = ns.table_arn("")
+    if not isinstance(arn, str) or not arn.startswith(prefix):
+        raise ValidationError(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    info_of(ns, arn[len(prefix):].split("/", 1)[0])
+    return arn
+
+
+def tag_resource(ns: Namespace, req: Json) -> Json:
+    arn = _arn_table(ns, req)
+    required(req, "Tags")
+    ns.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in req["Tags"]})
+    return {}
+
+
+def untag_resource(ns: Namespace, req: Json) -> Json:
+    arn = _arn_table(ns, req)
+    required(req, "TagKeys")
+    for k in req["TagKeys"]:
+        ns.tags.get(arn, {}).pop(k, None)
+    return {}
+
+
+def list_tags(ns: Namespace, req: Json) -> Json:
+    arn = _arn_table(ns, req)
+    return {"Tags": [{"Key": k, "Value": v} for k, v in ns.tags.get(arn, {}).items()]}

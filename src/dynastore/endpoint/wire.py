@@ -1,0 +1,117 @@
+"""DynamoDB's JSON wire format: AttributeValues, request fields, and the error envelope.
+
+Requests arrive as DynamoDB JSON (binary values as base64 text); items go to
+the engine as dynastore's canonical values (`dynastore.codec`) and come back
+the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from ..codec import serialize
+from ..errors import DynastoreError, ValidationError
+from ..expressions.parse import _decode
+
+Json = dict[str, Any]
+
+#: the ``__type`` prefix of each error code, as DynamoDB Local prints it
+_VALIDATE_PREFIX = "com.amazon.coral.validate#"
+_SERVICE_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+
+
+class ApiError(DynastoreError):
+    """An error answered as is: its code, message, HTTP status and extra envelope fields."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, extra: Json | None = None):
+        super().__init__(message, code=code)
+        self.status = status
+        self.extra = extra or {}
+
+
+def envelope(code: str, message: str | None) -> Json:
+    prefix = _VALIDATE_PREFIX if code == "ValidationException" else _SERVICE_PREFIX
+    out: Json = {"__type": prefix + code}
+    if message is not None:
+        out["Message"] = message
+    return out
+
+
+def decode_value(av: Any) -> Any:
+    """A request's AttributeValue -> canonical value, refused with DynamoDB's messages."""
+    return _decode(av)
+
+
+def decode_item(item: Any, what: str = "Item") -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        raise ValidationError(f"1 validation error detected: Value null at '{_camel(what)}' failed to satisfy "
+                              "constraint: Member must not be null")
+    return {str(k): decode_value(v) for k, v in item.items()}
+
+
+def encode_value(value: Any) -> Any:
+    return _b64(serialize(value))
+
+
+def _b64(av: Any) -> Any:
+    ((tag, v),) = av.items()
+    if tag == "B":
+        return {"B": base64.b64encode(v).decode()}
+    if tag == "BS":
+        return {"BS": [base64.b64encode(x).decode() for x in v]}
+    if tag == "M":
+        return {"M": {k: _b64(x) for k, x in v.items()}}
+    if tag == "L":
+        return {"L": [_b64(x) for x in v]}
+    return av
+
+
+def encode_item(item: Mapping[str, Any]) -> Json:
+    return {k: encode_value(v) for k, v in item.items()}
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def required(req: Json, *names: str) -> None:
+    """DynamoDB's "N validation errors detected" for absent required members."""
+    missing = [n for n in names if req.get(n) is None]
+    if missing:
+        parts = [f"Value null at '{_camel(n)}' failed to satisfy constraint: Member must not be null" for n in missing]
+        noun = "error" if len(parts) == 1 else "errors"
+        raise ValidationError(f"{len(parts)} validation {noun} detected: " + "; ".join(parts))
+
+
+def text(req: Json, name: str) -> str | None:
+    v = req.get(name)
+    if v is not None and not isinstance(v, str):
+        raise ApiError("SerializationException", "NUMBER_VALUE can not be converted to a String" if isinstance(
+            v, (int, float)) else "Unexpected value type in payload")
+    return v
+
+
+def table_name(req: Json, name: str = "TableName") -> str:
+    required(req, name)
+    v = text(req, name)
+    assert v is not None
+    if not 3 <= len(v) <= 255 or not all(c.isascii() and (c.isalnum() or c in "_.-") for c in v):
+        raise ValidationError(
+            "Invalid table/index name.  Table/index names must be between 3 and 255 characters long, "
+            "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"
+        )
+    return v
+
+
+def one_of(req: Json, name: str, allowed: tuple[str, ...], default: str) -> str:
+    v = req.get(name)
+    if v is None:
+        return default
+    if v not in allowed:
+        raise ValidationError(
+            f"1 validation error detected: Value '{v}' at '{_camel(name)}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+    return str(v)
