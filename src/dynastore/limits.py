@@ -60,11 +60,14 @@ def item_size(item: dict[str, Any]) -> int:
     """Bytes DynamoDB counts for an item: names plus values, with list/map overheads."""
     total = 0
     for k, v in item.items():
-        t = type(v)
-        if t is str and k.isascii() and v.isascii():
-            total += len(k) + len(v)
+        total += len(k) if k.isascii() else len(k.encode("utf-8"))
+        t = type(v)  # strings and integers inline: most attributes are one or the other
+        if t is str:
+            total += len(v) if v.isascii() else len(v.encode("utf-8"))
+        elif t is int and 0 <= v < 10:
+            total += 2
         else:
-            total += len(k.encode("utf-8")) + value_size(v)
+            total += value_size(v)
     return total
 
 

@@ -8,6 +8,7 @@ them back from that URL with `get_from_url`.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -97,7 +98,17 @@ class BlobStore(Protocol):
 def guess_content_type(key: str, given: str | None) -> str:
     if given:
         return given
-    return mimetypes.guess_type(key)[0] or DEFAULT_CONTENT_TYPE
+    name = key.rpartition("/")[2]
+    dot = name.find(".")
+    if dot <= 0 or ":" in key:  # no suffix, a dot file, or what mimetypes might read as a URL: ask it as it is
+        return mimetypes.guess_type(key)[0] or DEFAULT_CONTENT_TYPE
+    return _type_of_suffixes(name[dot:])
+
+
+@functools.lru_cache(maxsize=256)
+def _type_of_suffixes(suffixes: str) -> str:
+    """The type mimetypes gives a name ending in ``suffixes`` (".json", ".tar.gz"): it reads only those."""
+    return mimetypes.guess_type("x" + suffixes)[0] or DEFAULT_CONTENT_TYPE
 
 
 def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:

@@ -79,6 +79,23 @@ class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
         self._self_metrics.observe(names, op, time.perf_counter() - start, items=items(result) if items else None)
         return result
 
+    def _run_item(self, table: str, op: str, call: Callable[[], R], found: bool = False) -> R:
+        """`_run` for one item on one table: counted as 1 item (a read: 1 if it found one)."""
+        start = time.perf_counter()
+        try:
+            result = call()
+        except Exception as e:
+            self._self_metrics.observe((table,), op, time.perf_counter() - start, error=_error_code(e))
+            raise
+        if result is None or type(result) is dict:  # a sync engine's answer; anything else may be awaitable
+            self._self_metrics.observe_one(table, op, time.perf_counter() - start, int(result is not None or not found))
+            return result
+        if inspect.isawaitable(result):  # an async engine's call (dynastore.aio.instrument_async)
+            return self._awaited([table], op, start, result,  # type: ignore[return-value]
+                                 (lambda r: _one(table, r is not None)) if found else (lambda _: _one(table, 1)))
+        self._self_metrics.observe_one(table, op, time.perf_counter() - start, 1)
+        return result
+
     async def _awaited(
         self, names: list[str], op: str, start: float, pending: Awaitable[R],
         items: Callable[[R], Mapping[str, int]] | None,
@@ -114,20 +131,16 @@ class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
     # -- items ---------------------------------------------------------------
 
     def get_item(self, table: str, key: Item, **kw: Any) -> Item | None:
-        return self._run([table], "get_item", lambda: self.__wrapped__.get_item(table, key, **kw),
-                         lambda r: _one(table, r is not None))
+        return self._run_item(table, "get_item", lambda: self.__wrapped__.get_item(table, key, **kw), found=True)
 
     def put_item(self, table: str, item: Item, **kw: Any) -> Item | None:
-        return self._run([table], "put_item", lambda: self.__wrapped__.put_item(table, item, **kw),
-                         lambda _: _one(table, 1))
+        return self._run_item(table, "put_item", lambda: self.__wrapped__.put_item(table, item, **kw))
 
     def update_item(self, table: str, key: Item, actions: Sequence[Any], **kw: Any) -> Item | None:
-        return self._run([table], "update_item", lambda: self.__wrapped__.update_item(table, key, actions, **kw),
-                         lambda _: _one(table, 1))
+        return self._run_item(table, "update_item", lambda: self.__wrapped__.update_item(table, key, actions, **kw))
 
     def delete_item(self, table: str, key: Item, **kw: Any) -> Item | None:
-        return self._run([table], "delete_item", lambda: self.__wrapped__.delete_item(table, key, **kw),
-                         lambda _: _one(table, 1))
+        return self._run_item(table, "delete_item", lambda: self.__wrapped__.delete_item(table, key, **kw))
 
     def query(self, table: str, key_condition: Any, **kw: Any) -> Page:
         return self._run([table], "query", lambda: self.__wrapped__.query(table, key_condition, **kw),
