@@ -1,11 +1,22 @@
-"""(e) ``dynastore endpoint`` vs DynamoDB Local vs moto_server, seen by the same boto3 code.
+"""(e) ``dynastore endpoint`` vs DynamoDB Local vs moto_server, seen by the same boto3 code (issue 10).
 
-One boto3 workload (get, put with two GSIs, query of 50 items; the network
-benchmark's `Workload`) runs unchanged against each server, all on 127.0.0.1,
-taking turns within a round. ``dynastore endpoint`` runs as its own process
-(``dynastore endpoint --in-memory``), as DynamoDB Local and moto_server do, so
-the client and the server do not share a GIL. The start-up row is the time
-from launching the command to its first answered ListTables.
+One boto3 workload (get, put with two GSIs, query of 50 items, BatchWriteItem
+of 25 fresh items; the network benchmark's `Workload` plus the batch) runs
+unchanged against five servers, all on 127.0.0.1, taking turns within a round:
+
+- ``endpoint-file``: ``dynastore endpoint --db FILE`` (the tables in a SQLite file)
+- ``endpoint-mem``: ``dynastore endpoint --in-memory``
+- ``ddblocal-file``: DynamoDB Local ``-dbPath DIR`` (its tables in a SQLite file too)
+- ``ddblocal-mem``: DynamoDB Local ``-inMemory``
+- ``moto``: ``moto_server`` (in memory; it has no other mode)
+
+Each server is its own process, so the client and the server do not share a
+GIL. The targets compare like with like: the file-backed endpoint against
+DynamoDB Local ``-dbPath`` (>= 1x) and against moto_server (>= 3x); the
+in-memory endpoint against DynamoDB Local ``-inMemory`` (>= 1x). Start-up is
+the time from launching the command to its first answered ListTables (the
+endpoint polled every 5 ms, median of several launches; DynamoDB Local and
+moto_server by dynastore.testing every 50 ms, one launch each).
 """
 
 from __future__ import annotations
@@ -13,19 +24,31 @@ from __future__ import annotations
 import http.client
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
-from .harness import Config, Report, Row, compare
-from .network import OPS, PER_PARTITION, Workload, _boto3_table
+from . import workload as w
+from .harness import Config, Op, Report, Row, compare
+from .network import LABELS, OPS, PER_PARTITION, Workload, _boto3_table
 
 BENCH = "endpoint"
 TITLE = "(e) dynastore endpoint vs DynamoDB Local vs moto_server, the same boto3 code"
 STARTUP_MAX_SECONDS = 0.5
+BATCH = 25
+#: partitions of the batch-write items, clear of the put op's (`w.FRESH` on)
+_BATCH_BASE = w.FRESH + 1_000_000
+
+ALL_OPS = (*OPS, "batch")
+ALL_LABELS = {**LABELS, "batch": f"batch write {BATCH}"}
+#: (ours, baseline, minimum ratio): the issue's targets
+TARGETS = (("endpoint-file", "ddblocal-file", 1.0), ("endpoint-file", "moto", 3.0),
+           ("endpoint-mem", "ddblocal-mem", 1.0))
 
 
 def _answers(url: str) -> bool:
@@ -42,11 +65,12 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def endpoint_process() -> Iterator[tuple[str, float]]:
-    """A ``dynastore endpoint --in-memory`` process: (its URL, seconds from launch to first answer)."""
+def endpoint_process(db: str | None = None) -> Iterator[tuple[str, float]]:
+    """A ``dynastore endpoint`` process (``--db db``, else ``--in-memory``): (its URL, seconds to first answer)."""
     exe = Path(sys.executable).with_name("dynastore")
+    where = ["--db", db] if db is not None else ["--in-memory"]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(exe), "endpoint", "--in-memory", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([str(exe), "endpoint", *where, "--port", "0"], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -61,38 +85,70 @@ def endpoint_process() -> Iterator[tuple[str, float]]:
         proc.wait(timeout=30)
 
 
+def _batch_op(table: Any, wl: Workload) -> Op:
+    """One BatchWriteItem of `BATCH` fresh items per call (boto3's batch_writer flushes 25 at a time)."""
+    def op(i: int) -> None:
+        with table.batch_writer() as bw:
+            for j in range(i * BATCH, (i + 1) * BATCH):
+                bw.put_item(Item=w.item(_BATCH_BASE + j // PER_PARTITION, j))
+    return op
+
+
+def _median_startup(db_dir: str | None, launches: int) -> float:
+    seconds = []
+    for n in range(launches):
+        db = None if db_dir is None else str(Path(db_dir) / f"startup{n}.db")
+        with endpoint_process(db) as (_, s):
+            seconds.append(s)
+    return sorted(seconds)[len(seconds) // 2]
+
+
 def run(cfg: Config, report: Report, console: Console) -> None:
     from dynastore.testing.servers import dynamodb_local, moto_server
 
     partitions = cfg.n(10, 2)
-    counts = {"get": cfg.n(500, 50), "put": cfg.n(500, 50), "query": cfg.n(200, 30)}
+    counts = {"get": cfg.n(500, 50), "put": cfg.n(500, 50), "query": cfg.n(200, 30), "batch": cfg.n(100, 20)}
     budget = cfg.n(4.0, 2.0)
     wl = Workload(partitions, max(counts.values()) * (cfg.rounds + 1) + 20)
     report.note(BENCH, f"{len(wl.items):,} items ({partitions} partitions x {PER_PARTITION}); boto3 resource API; "
-                f"median of {cfg.rounds} rounds; every server on 127.0.0.1, in memory")
-    startups = []
-    for _ in range(cfg.n(5, 2)):
-        with endpoint_process() as (_, seconds):
-            startups.append(seconds)
-    startup = sorted(startups)[len(startups) // 2]
-    report.figure(BENCH, "startup", "dynastore endpoint", startup)
-    report.add(Row(BENCH, "start-up to first answer", "dynastore endpoint", startup, unit="s",
-                   value_max=STARTUP_MAX_SECONDS, note=f"median of {len(startups)} launches"))
-    console.print("starting dynastore endpoint, DynamoDB Local and moto_server ...")
-    with endpoint_process() as (url, _), dynamodb_local() as local, moto_server() as moto:
-        report.note(BENCH, f"DynamoDB Local started in {local.startup_seconds:.1f} s, moto_server in "
-                    f"{moto.startup_seconds:.1f} s")
-        paths = {}
-        for label, endpoint in (("endpoint", url), ("ddblocal", local.endpoint), ("moto", moto.endpoint)):
-            table = _boto3_table(endpoint)
-            with table.batch_writer() as bw:
-                for it in wl.items:
-                    bw.put_item(Item=it)
-            paths[label] = wl.boto3_ops(table)
-        for op in OPS:
-            rates = compare({p: ops[op] for p, ops in paths.items()}, counts[op], rounds=cfg.rounds, budget=budget)
-            for p, v in rates.items():
-                report.figure(BENCH, op, p, v)
-            for other in ("ddblocal", "moto"):
-                report.add(Row(BENCH, f"{op} vs {other}", "boto3@endpoint", rates["endpoint"], f"boto3@{other}",
-                               rates[other]))
+                f"get {counts['get']}, put {counts['put']}, query {counts['query']}, batch {counts['batch']} ops "
+                f"per round (a batch op writes {BATCH} items), median of {cfg.rounds} rounds; every server on "
+                "127.0.0.1; '-file' servers keep their tables in a SQLite file, '-mem' ones in memory")
+    with tempfile.TemporaryDirectory(prefix="dynastore-bench-endpoint-") as tmp:
+        launches = cfg.n(5, 3)
+        startup: dict[str, float] = {"endpoint-mem": _median_startup(None, launches),
+                                     "endpoint-file": _median_startup(tmp, launches)}
+        console.print("starting dynastore endpoint (file, memory), DynamoDB Local (-dbPath, -inMemory), moto_server ...")
+        with ExitStack() as stack:
+            urls = {"endpoint-file": stack.enter_context(endpoint_process(str(Path(tmp) / "bench.db")))[0],
+                    "endpoint-mem": stack.enter_context(endpoint_process())[0]}
+            ddb_dir = Path(tmp) / "ddblocal"
+            ddb_dir.mkdir()
+            for label, server in (("ddblocal-file", dynamodb_local(db_path=str(ddb_dir))),
+                                  ("ddblocal-mem", dynamodb_local(in_memory=True)), ("moto", moto_server())):
+                s = stack.enter_context(server)
+                urls[label], startup[label] = s.endpoint, s.startup_seconds
+            for label, seconds in startup.items():
+                report.figure(BENCH, "startup", label, seconds)
+            for label in ("endpoint-file", "endpoint-mem"):
+                base = "ddblocal-file" if label == "endpoint-file" else "ddblocal-mem"
+                report.add(Row(BENCH, f"start-up ({label})", label, startup[label], base, startup[base], unit="s",
+                               value_max=STARTUP_MAX_SECONDS, note=f"median of {launches} launches"))
+            report.add(Row(BENCH, "start-up (moto_server)", "moto", startup["moto"], unit="s"))
+            paths: dict[str, dict[str, Op]] = {}
+            for label, url in urls.items():
+                table = _boto3_table(url)
+                with table.batch_writer() as bw:
+                    for it in wl.items:
+                        bw.put_item(Item=it)
+                paths[label] = {**wl.boto3_ops(table), "batch": _batch_op(table, wl)}
+                if len(paths[label]["query"](0)) != PER_PARTITION:
+                    raise RuntimeError(f"{label}: the loaded data is not there")
+            for op in ALL_OPS:
+                rates = compare({p: ops[op] for p, ops in paths.items()}, counts[op], rounds=cfg.rounds,
+                                budget=budget)
+                for p, v in rates.items():
+                    report.figure(BENCH, op, p, v)
+                for ours, base, ratio in TARGETS:
+                    report.add(Row(BENCH, f"{ALL_LABELS[op]}: {ours} vs {base}", ours, rates[ours], base,
+                                   rates[base], ratio_min=ratio))

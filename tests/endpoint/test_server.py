@@ -130,3 +130,56 @@ def test_expired_items_are_swept_in_the_background() -> None:
             time.sleep(0.05)
         assert "Item" not in c.get_item(TableName="ttl-table", Key={"pk": {"S": "old"}})
         assert "Item" in c.get_item(TableName="ttl-table", Key={"pk": {"S": "new"}})
+
+
+@pytest.mark.parametrize("in_file", [False, True], ids=["in-memory (served inline)", "file (worker pool)"])
+def test_answers_are_framed_for_keep_alive_with_crc32(tmp_path: Path, in_file: bool) -> None:
+    """Status line, headers and body leave in one write; several requests share one connection."""
+    import http.client
+    import json
+    import zlib
+
+    with EndpointServer("127.0.0.1", 0, db=str(tmp_path / "t.db") if in_file else None, shared_db=True) as server:
+        create(client(server.url), "framed")
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1])
+        answers = []
+        for target, body in (("PutItem", {"TableName": "framed", "Item": {"pk": {"S": "a"}, "n": {"N": "1"}}}),
+                             ("GetItem", {"TableName": "framed", "Key": {"pk": {"S": "a"}}}),
+                             ("GetItem", {"TableName": "nope", "Key": {"pk": {"S": "a"}}})):
+            conn.request("POST", "/", body=json.dumps(body), headers={
+                "X-Amz-Target": f"DynamoDB_20120810.{target}", "Content-Type": "application/x-amz-json-1.0"})
+            resp = conn.getresponse()
+            data = resp.read()
+            assert resp.version == 11 and not resp.will_close
+            assert resp.getheader("Content-Type") == "application/x-amz-json-1.0"
+            assert int(resp.getheader("x-amz-crc32") or -1) == zlib.crc32(data)
+            assert len(resp.getheader("x-amzn-RequestId") or "") == 36 and resp.getheader("Date")
+            answers.append((resp.status, resp.reason, json.loads(data)))
+        conn.close()
+    assert answers[0] == (200, "OK", {})
+    assert answers[1] == (200, "OK", {"Item": {"pk": {"S": "a"}, "n": {"N": "1"}}})
+    assert answers[2][:2] == (400, "Bad Request")
+    assert answers[2][2]["__type"].endswith("#ResourceNotFoundException")
+
+
+def test_connections_beyond_the_resident_threads_are_served_too(tmp_path: Path) -> None:
+    """Held-open connections past ``resident_threads`` get threads of their own; SQLite connections stay bounded."""
+    import http.client
+    import json
+
+    with EndpointServer("127.0.0.1", 0, db=str(tmp_path / "r.db"), shared_db=True, workers=2,
+                        resident_threads=1) as server:
+        create(client(server.url), "held")
+        conns = [http.client.HTTPConnection("127.0.0.1", server.server_address[1]) for _ in range(4)]
+        for i in range(3):
+            for n, conn in enumerate(conns):  # interleaved: every connection stays open throughout
+                conn.request("POST", "/", body=json.dumps({"TableName": "held", "Item": {"pk": {"S": f"{n}-{i}"}}}),
+                             headers={"X-Amz-Target": "DynamoDB_20120810.PutItem",
+                                      "Content-Type": "application/x-amz-json-1.0"})
+                resp = conn.getresponse()
+                assert (resp.status, resp.read()) == (200, b"{}")
+        for conn in conns:
+            conn.close()
+        assert client(server.url).scan(TableName="held", Select="COUNT")["Count"] == 12
+        engine = server.service.namespace("any", "any").engine
+        assert len(engine._conns) <= 4  # type: ignore[attr-defined]  # the resident's, the workers', the creator's

@@ -1,10 +1,11 @@
 """The Typer app and the options every command shares; command modules register on it."""
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..store import Store, open_store
+if TYPE_CHECKING:
+    from ..store import Store
 
 app = typer.Typer(
     name="dynastore",
@@ -26,7 +27,10 @@ Url = Annotated[
 ]
 
 
-def open_url(url: str | None) -> Store:
+def open_url(url: str | None) -> "Store":
+    # Imported here: the store pulls in botocore, which commands like `endpoint` never need (start-up time).
+    from ..store import open_store
+
     return open_store(url)
 
 

@@ -9,8 +9,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..cleanup import DEFAULT_MAX_AGE, parse_age, plan_cleanup
-from ..cleanup import cleanup as run_cleanup
 from ..errors import ValidationError
 from ..jsonutil import loads
 from ._app import Url, app, open_url
@@ -76,6 +74,10 @@ def cleanup(
     filtered scan of such an index, or of the table when none exists. Says which.
     Exit code 0 on success, 1 on an error.
     """
+    # Imported here, not at the top: every command's start-up would pay for the store and transfer modules.
+    from ..cleanup import DEFAULT_MAX_AGE, parse_age, plan_cleanup
+    from ..cleanup import cleanup as run_cleanup
+
     console = out()
     with errors():
         with open_url(url) as store:

@@ -8,18 +8,19 @@ configuration). Click's own usage errors (an unknown option) also exit 2.
 """
 
 import json
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from ..health import Health
 from ..jsonutil import dumps
-from ..store import open_store
 from ._app import Url, app
 from ._output import err, one_line, out
+
+if TYPE_CHECKING:
+    from ..health import Health
 
 EXIT_CANNOT_CHECK = 3
 _STYLE = {"ok": "bold green", "degraded": "bold yellow", "unreachable": "bold red"}
@@ -38,7 +39,7 @@ def _url_and_options(url: str | None, timeout: float) -> tuple[str, dict[str, An
     return url, {k: v for k, v in wanted.items() if k not in given}
 
 
-def _render(h: Health) -> None:
+def _render(h: "Health") -> None:
     console = out()
     console.print(Text.assemble(("status ", "bold"), (h.status.upper(), _STYLE[h.status]),
                                 f"  {h.engine}  {h.url or ''}"))
@@ -76,6 +77,8 @@ def health(
 
     try:
         url, options = _url_and_options(url, timeout)
+        from ..store import open_store
+
         store = open_store(url, **options)
     except (DynastoreError, ValueError) as e:
         err().print(Text(f"Error: {one_line(getattr(e, 'message', None) or str(e))}", style="bold red"),

@@ -8,18 +8,22 @@ bodies no index item points to, and deletes them only when asked.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from ..apps.chat import DEFAULT_TABLE, MessageStore, migrate_legacy
-from ..blobs import BlobStore, open_blob_store
-from ..cleanup import parse_age
 from ..errors import TableNotFound, ValidationError
 from ._app import Url, app, open_url
 from ._output import errors, out
+
+if TYPE_CHECKING:
+    from ..blobs import BlobStore
+
+#: `dynastore.apps.chat.DEFAULT_TABLE`, spelt out: importing the chat app (and botocore) here would slow
+#: every command's start-up (tests/cli/test_startup.py keeps the two equal)
+DEFAULT_TABLE = "chat-messages"
 
 messages_app = typer.Typer(
     name="messages",
@@ -56,10 +60,13 @@ def migrate(
     page_size: Annotated[int, typer.Option("--page-size", help="Old items read per page.", min=1)] = 100,
 ) -> None:
     """Move messages of the old layout into the message store: resumable, and safe to run twice."""
+    from ..apps.chat import MessageStore, migrate_legacy
+    from ..blobs import open_blob_store
+
     console = out()
     with errors():
         bodies = open_blob_store(blobs)
-        extra: list[BlobStore] = [open_blob_store(u) for u in legacy_blobs or ()]
+        extra: list["BlobStore"] = [open_blob_store(u) for u in legacy_blobs or ()]
         with open_url(url) as store:
             if source not in store.tables():
                 raise TableNotFound(f"no table {source!r} at {store.url}")
@@ -93,6 +100,10 @@ def sweep(
     delete: Annotated[bool, typer.Option("--delete", help="Delete the orphans found (default: only list them).")] = False,
 ) -> None:
     """Find message bodies that no index item points to (left by failed writes and deletes)."""
+    from ..apps.chat import MessageStore
+    from ..blobs import open_blob_store
+    from ..cleanup import parse_age
+
     console = out()
     with errors():
         try:

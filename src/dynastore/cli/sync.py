@@ -8,18 +8,19 @@ error (one red line); 2 a usage error; 3 conflicts remain in the outbox (see
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from ..engines.fallback import FallbackEngine
 from ..errors import StoreUnavailable
 from ..jsonutil import dumps
-from ..sync import PullReport, SyncReport, pull, resolve, sync as run_sync
 from ._app import Url, app, open_url
 from ._output import err, errors, fail, out, value_text
+
+if TYPE_CHECKING:
+    from ..sync import PullReport, SyncReport
 
 EXIT_CONFLICTS = 3
 EXIT_UNREACHABLE = 4
@@ -87,6 +88,10 @@ def sync(
     if dry_run and (pull_table or keep):
         raise typer.BadParameter("--dry-run only looks: it cannot be combined with --pull or --resolve",
                                  param_hint="--dry-run")
+    # Imported here: the fallback engine pulls in botocore, which other commands never need (start-up time).
+    from ..engines.fallback import FallbackEngine
+    from ..sync import pull, resolve, sync as run_sync
+
     console = out()
     with errors():
         with open_url(url) as store:

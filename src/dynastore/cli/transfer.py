@@ -25,13 +25,12 @@ from rich.progress import (
 from rich.table import Table as RichTable
 
 from ..errors import DynastoreError
-from ..store import open_store
-from ..transfer import export_table, import_file
-from ..transfer import migrate as run_migrate
-from ..transfer.jsonl import FORMATS
-from ..transfer.migrate import store_id
 from ._app import Url, app, open_url
 from ._output import err, errors, out
+
+#: `dynastore.transfer.jsonl.FORMATS`, spelt out for the help texts: importing the transfer package here would
+#: slow every command's start-up (tests/cli/test_startup.py keeps the two equal)
+FORMATS = ("dynamodb", "plain")
 
 #: exit code when a copy was made but the two sides differ
 EXIT_MISMATCH = 3
@@ -73,9 +72,12 @@ def migrate(
     """
     names = [n.strip() for t in tables or () for n in t.split(",") if n.strip()] or None
     ckpt = checkpoint or default_checkpoint(source, target)
+    from ..transfer import migrate as run_migrate
+    from ..transfer.migrate import store_id
+
     console = out()
     with errors():
-        with open_store(source) as src, open_store(target) as dst:
+        with open_url(source) as src, open_url(target) as dst:
             if ckpt.exists():
                 console.print(f"resuming from {ckpt}")
             with progress_bar() as bar:
@@ -126,6 +128,8 @@ def export(
                                                  show_default=False)] = None,
 ) -> None:
     """Write a table to a JSON Lines file: header with the table's spec, one item per line, an end record."""
+    from ..transfer import export_table
+
     console = out()
     with errors():
         with open_url(url) as store:
@@ -160,6 +164,8 @@ def import_(
     Every line is validated first (a bad line is reported with its number and
     nothing is written); then items are written in batches of 25.
     """
+    from ..transfer import import_file
+
     console = out()
     with errors():
         with open_url(url) as store:

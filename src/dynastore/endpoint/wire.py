@@ -8,6 +8,7 @@ the same way.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,8 @@ Json = dict[str, Any]
 #: the ``__type`` prefix of each error code, as DynamoDB Local prints it
 _VALIDATE_PREFIX = "com.amazon.coral.validate#"
 _SERVICE_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+#: numbers that are plainly Python ints (no sign but '-', no leading zero, well inside DynamoDB's 38 digits)
+_SMALL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})\Z")
 
 
 class ApiError(DynastoreError):
@@ -41,6 +44,14 @@ def envelope(code: str, message: str | None) -> Json:
 
 def decode_value(av: Any) -> Any:
     """A request's AttributeValue -> canonical value, refused with DynamoDB's messages."""
+    # Most attributes are strings and small integers: they skip the general decoder, with its very results
+    # (tests/endpoint/test_wire.py); every other shape, and every invalid one, goes through it.
+    if type(av) is dict and len(av) == 1:
+        if "S" in av:
+            return av["S"]
+        n = av.get("N")
+        if type(n) is str and _SMALL_INT.match(n):
+            return int(n)
     return _decode(av)
 
 
@@ -52,6 +63,12 @@ def decode_item(item: Any, what: str = "Item") -> dict[str, Any]:
 
 
 def encode_value(value: Any) -> Any:
+    t = type(value)
+    # Strings and ints, most of every answer, as `serialize` writes them, without its dispatch and the base64 walk.
+    if t is str:
+        return {"S": value}
+    if t is int:
+        return {"N": str(value)}
     return _b64(serialize(value))
 
 
