@@ -34,17 +34,34 @@ _INVALID = "One or more parameter values were invalid: "
 _LEGACY_CONDITIONS = {"ConditionExpression": ("Expected",), "FilterExpression": ("QueryFilter", "ScanFilter")}
 
 
+def _json_kind(value: Any) -> str:
+    """Jackson's name for a JSON value's kind, as DynamoDB's SerializationException words it."""
+    if isinstance(value, bool):
+        return "TRUE_VALUE" if value else "FALSE_VALUE"
+    if isinstance(value, str):
+        return "STRING_VALUE"
+    if isinstance(value, (int, float)):
+        return "NUMBER_VALUE"
+    return "START_OBJECT" if isinstance(value, dict) else "START_ARRAY"
+
+
 class _Request:
     """One request's table, placeholders and expressions."""
 
-    def __init__(self, ns: Namespace, req: Json, name: str | None = None):
+    def __init__(self, ns: Namespace, req: Json, name: str | None = None, *, uses: str | None = "ConditionExpression is null"):
+        """``uses``: the expressions that could use ``ExpressionAttributeValues``, for the refusal's words;
+        None for reads that take no values (GetItem), which ignore the member as DynamoDB ignores unknown ones."""
         legacy.check_not_mixed(req)
         self.req = req
         self.name = name if name is not None else table_name(req)
         self.spec: TableSpec = ns.spec(self.name)
-        names, values = req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues")
+        self.uses = uses
+        names, values = req.get("ExpressionAttributeNames"), req.get("ExpressionAttributeValues") if uses else None
         self.subs = Substitutions(names, values)
         self.expressions = 0
+        for flag in ("ConsistentRead", "ScanIndexForward"):
+            if req.get(flag) is not None and type(req[flag]) is not bool:
+                raise ApiError("SerializationException", f"{_json_kind(req[flag])} can not be converted to a Boolean")
 
     def condition(self, field: str = "ConditionExpression") -> Condition | None:
         for old in _LEGACY_CONDITIONS.get(field, ()):
@@ -70,19 +87,27 @@ class _Request:
     def done(self) -> None:
         """Placeholders with no expression to use them, or unused ones: refused as DynamoDB does."""
         if not self.expressions:
-            for kind in ("Names", "Values"):
-                if self.req.get(f"ExpressionAttribute{kind}") is not None:
-                    raise ValidationError(f"ExpressionAttribute{kind} can only be specified when using expressions")
+            if self.uses and self.req.get("ExpressionAttributeValues") is not None:
+                raise ValidationError(f"ExpressionAttributeValues can only be specified when using expressions: {self.uses}")
+            if self.req.get("ExpressionAttributeNames") is not None:
+                raise ValidationError("ExpressionAttributeNames can only be specified when using expressions")
         self.subs.check_all_used()
 
     def key(self, field: str = "Key") -> dict[str, Any]:
         required(self.req, field)
-        try:
-            return check_key(self.spec, decode_item(self.req[field], field))
-        except ValidationError as e:
-            if e.message.startswith("The provided key element does not match the schema"):
-                raise ValidationError("The provided key element does not match the schema") from None
-            raise
+        return _key(self.spec, self.req[field], field)
+
+
+def _key(spec: TableSpec, wire: Any, field: str = "Key") -> dict[str, Any]:
+    """A key from the wire, refused in DynamoDB's (shorter) words."""
+    try:
+        return check_key(spec, decode_item(wire, field))
+    except ValidationError as e:
+        if e.message.startswith("The provided key element does not match the schema"):
+            raise ValidationError("The provided key element does not match the schema") from None
+        if e.message.startswith(_INVALID + "Type mismatch for key "):
+            raise ValidationError(_INVALID + "Type mismatch for key") from None
+        raise
 
 
 def _capacity(ns: Namespace, req: Json, table: str, units: float) -> Json:
@@ -177,7 +202,7 @@ def _replace(ns: Namespace, r: _Request, key: dict[str, Any], new: dict[str, Any
 
 
 def get_item(ns: Namespace, req: Json) -> Json:
-    r = _Request(ns, req)
+    r = _Request(ns, req, uses=None)
     key = r.key()
     paths = r.projection()
     r.done()
@@ -188,7 +213,7 @@ def get_item(ns: Namespace, req: Json) -> Json:
 
 
 def update_item(ns: Namespace, req: Json) -> Json:
-    r = _Request(ns, req)
+    r = _Request(ns, req, uses="UpdateExpression and ConditionExpression are null")
     key = r.key()
     text = req.get("UpdateExpression")
     actions = []
@@ -207,6 +232,10 @@ def update_item(ns: Namespace, req: Json) -> Json:
                                     return_item_on_failure=_rv_on_failure(req))
     except ConditionFailed as e:
         raise _failed(e) from None
+    except ValidationError as e:
+        if e.message == "Item size has exceeded the maximum allowed size":
+            raise ValidationError("Item size to update has exceeded the maximum allowed size") from None
+        raise
     res: Json = {"Attributes": encode_item(out)} if rv != "NONE" and out else {}
     return res | _capacity(ns, req, r.name, _write_units(out or key)) | _collection_metrics(r, key)
 
@@ -232,13 +261,27 @@ def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition |
     select = one_of(r.req, "Select", ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"),
                     "SPECIFIC_ATTRIBUTES" if paths else "ALL_ATTRIBUTES")
     if paths is not None and select != "SPECIFIC_ATTRIBUTES":
-        raise ValidationError("Cannot specify the AttributesToGet or ProjectionExpression when choosing to get "
-                              f"{select}")
+        used = "AttributesToGet" if r.req.get("AttributesToGet") is not None else "ProjectionExpression"
+        raise ValidationError(f"Cannot specify the {used} when choosing to get "
+                              + ("only the Count" if select == "COUNT" else select))
+    if paths is None and select == "SPECIFIC_ATTRIBUTES":
+        raise ValidationError("Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+                              "SPECIFIC_ATTRIBUTES")
+    if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
+        raise ValidationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+    if index is not None and not r.spec.index(index).local:
+        if r.req.get("ConsistentRead") is True:
+            raise ValidationError("Consistent reads are not supported on global secondary indexes")
+        if r.req.get("Select") == "ALL_ATTRIBUTES" and r.spec.index(index).projection != "ALL":
+            raise ValidationError(_INVALID + f"Select type ALL_ATTRIBUTES is not supported for global secondary "
+                                  f"index {index} because its projection type is not ALL")
     if flt is not None:
         checks._read_filter(flt, True, index)
     checks._check_index_projection(paths, index)
     limit = r.req.get("Limit")
-    if limit is not None and (type(limit) is not int or limit < 1):
+    if limit is not None and type(limit) is not int:
+        raise ApiError("SerializationException", f"{_json_kind(limit)} can not be converted to an Integer")
+    if limit is not None and limit < 1:
         raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
                               "constraint: Member must have value greater than or equal to 1")
     return checks, flt, paths, select == "COUNT"
@@ -255,7 +298,7 @@ def _page_out(ns: Namespace, r: _Request, page: Any, count_only: bool, consisten
 
 
 def query(ns: Namespace, req: Json) -> Json:
-    r = _Request(ns, req)
+    r = _Request(ns, req, uses="FilterExpression and KeyConditionExpression are null")
     index = req.get("IndexName")
     if req.get("KeyConditionExpression") is None and req.get("KeyConditions") is None:
         raise ValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
@@ -285,6 +328,8 @@ def query(ns: Namespace, req: Json) -> Json:
     if flt is not None:
         checks._check_query_filter(flt, index)
     start = _start(r, checks, index)
+    if start is not None and start.get(kc.partition_name) != kc.partition_value:
+        raise ValidationError("The provided starting key does not match the range key predicate")
     page = ns.engine.query(r.name, kc, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
                            reverse=req.get("ScanIndexForward") is False, start_key=start, consistent=consistent,
                            count_only=count_only)
@@ -298,7 +343,7 @@ def _start(r: _Request, checks: BaseTable, index: str | None) -> dict[str, Any] 
 
 
 def scan(ns: Namespace, req: Json) -> Json:
-    r = _Request(ns, req)
+    r = _Request(ns, req, uses="FilterExpression is null")
     index = req.get("IndexName")
     checks, flt, paths, count_only = _read_common(r, index)
     r.done()
@@ -308,6 +353,13 @@ def scan(ns: Namespace, req: Json) -> Json:
                               "Segment parameter is present" if total is None else
                               "The Segment parameter is required but was not present in the request when parameter "
                               "TotalSegments is present")
+    if type(segment) is int and segment < 0:
+        raise ValidationError(f"1 validation error detected: Value '{segment}' at 'segment' failed to satisfy "
+                              "constraint: Member must have value greater than or equal to 0")
+    if total is not None and not 1 <= total <= 1000000:
+        raise ValidationError(f"1 validation error detected: Value '{total}' at 'totalSegments' failed to satisfy "
+                              "constraint: Member must have value " + (
+                                  "less than or equal to 1000000" if total > 1 else "greater than or equal to 1"))
     if segment is not None and not 0 <= segment < total:
         raise ValidationError(f"The Segment parameter is zero-based and must be less than parameter TotalSegments: "
                               f"Segment: {segment} is not less than TotalSegments: {total}")
@@ -322,12 +374,15 @@ def scan(ns: Namespace, req: Json) -> Json:
 
 
 def batch_get_item(ns: Namespace, req: Json) -> Json:
-    required(req, "RequestItems")
+    if not req.get("RequestItems"):
+        raise ValidationError("BatchGetItem must have some requests set")
     requests: dict[str, BatchGetRequest] = {}
     total = 0
     for name, body in req["RequestItems"].items():
-        r = _Request(ns, body, name=name)
-        keys = [check_key(r.spec, decode_item(k, "Keys")) for k in body.get("Keys") or ()]
+        r = _Request(ns, body, name=name, uses=None)
+        if not body.get("Keys"):
+            raise ValidationError(f"The list of keys in RequestItems for BatchGetItem is required: {name} has empty list")
+        keys = [_key(r.spec, k, "Keys") for k in body["Keys"]]
         total += len(keys)
         if total > 100:
             raise ValidationError("Too many items requested for the BatchGetItem call")
@@ -351,13 +406,16 @@ def batch_get_item(ns: Namespace, req: Json) -> Json:
 
 
 def batch_write_item(ns: Namespace, req: Json) -> Json:
-    required(req, "RequestItems")
+    if not req.get("RequestItems"):
+        raise ValidationError("BatchWriteItem cannot have a null or no requests set")
     requests: dict[str, list[WriteRequest]] = {}
     total = 0
     for name, writes in req["RequestItems"].items():
         spec = ns.spec(name)
         total += len(writes)
-        if total > 25 or not writes:
+        if total > 25 and len(writes) <= 25:
+            raise ValidationError("Too many items requested for the BatchWriteItem call")
+        if len(writes) > 25 or not writes:
             raise ValidationError(
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must "
                 "satisfy constraint: [Member must have length less than or equal to 25, Member must have length "
@@ -366,12 +424,16 @@ def batch_write_item(ns: Namespace, req: Json) -> Json:
         out: list[WriteRequest] = []
         seen: set[str] = set()
         for w in writes:
+            if ("PutRequest" in w) == ("DeleteRequest" in w):
+                # sic: DynamoDB's words for a WriteRequest with both or neither request
+                raise ValidationError("Supplied AttributeValue has more than one datatypes set, must contain exactly "
+                                      "one of the supported datatypes")
             if "PutRequest" in w:
                 item = _item(spec, w["PutRequest"].get("Item"))
                 out.append(WriteRequest("put", item))
                 key = {k: item[k] for k in spec.table_key_names()}
             else:
-                key = check_key(spec, decode_item(w["DeleteRequest"].get("Key"), "Key"))
+                key = _key(spec, w["DeleteRequest"].get("Key"))
                 out.append(WriteRequest("delete", key))
             marker = repr(sorted(key.items()))
             if marker in seen:
@@ -393,11 +455,14 @@ def batch_write_item(ns: Namespace, req: Json) -> Json:
 _TX_KINDS = {"Put": "put", "Update": "update", "Delete": "delete", "ConditionCheck": "check"}
 
 
-def _tx_action(ns: Namespace, entry: Json) -> TxAction:
+def _tx_action(ns: Namespace, entry: Json, position: int) -> TxAction:
+    if not entry:
+        raise ValidationError("Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
     if len(entry) != 1 or next(iter(entry)) not in _TX_KINDS:
         raise ValidationError("TransactItems can only contain one of Check, Put, Update or Delete")
     ((wire_kind, body),) = entry.items()
-    r = _Request(ns, body)
+    r = _Request(ns, body, uses="UpdateExpression and ConditionExpression are null" if wire_kind == "Update"
+                 else "ConditionExpression is null")
     kind = _TX_KINDS[wire_kind]
     actions: list[Any] = []
     if kind == "put":
@@ -411,7 +476,8 @@ def _tx_action(ns: Namespace, entry: Json) -> TxAction:
         actions = parse_update(body["UpdateExpression"], r.subs, key_names=r.spec.table_key_names())
     cond = r.condition()
     if kind == "check" and cond is None:
-        required(body, "ConditionExpression")
+        raise ValidationError(f"1 validation error detected: Value null at 'transactItems.{position}.member."
+                              "conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
     r.done()
     return TxAction(kind, r.name, item, cond, tuple(actions), _rv_on_failure(body))  # type: ignore[arg-type]
 
@@ -433,6 +499,15 @@ def _canceled(e: TransactionCanceled) -> ApiError:
                     extra={"CancellationReasons": reasons})
 
 
+def _no_item_twice(ns: Namespace, keys: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    seen: set[str] = set()
+    for table, key in keys:
+        marker = table + repr(sorted(key.items()))
+        if marker in seen:
+            raise ValidationError("Transaction request cannot include multiple operations on one item")
+        seen.add(marker)
+
+
 def _tx_items(req: Json) -> Sequence[Json]:
     required(req, "TransactItems")
     items = req["TransactItems"]
@@ -443,17 +518,39 @@ def _tx_items(req: Json) -> Sequence[Json]:
     return items  # type: ignore[no-any-return]
 
 
+_TYPE_MISMATCH = _INVALID + "Type mismatch for key"
+
+
+def _each_or_cancel(entries: Sequence[Json], build: Callable[[Json, int], Any]) -> list[Any]:
+    """``build`` for each entry; a key of the wrong type cancels the transaction with a ValidationError reason
+    for that entry (DynamoDB cancels for "a user error, such as an invalid data format") instead of refusing it."""
+    built, reasons = [], []
+    for i, entry in enumerate(entries, 1):
+        try:
+            built.append(build(entry, i))
+            reasons.append({"Code": "None"})
+        except ValidationError as e:
+            if e.message != _TYPE_MISMATCH:
+                raise
+            reasons.append({"Code": "ValidationError", "Message": e.message})
+    if len(built) < len(entries):
+        codes = ", ".join(x["Code"] for x in reasons)
+        raise ApiError("TransactionCanceledException",
+                       f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                       extra={"CancellationReasons": reasons})
+    return built
+
+
 def transact_write_items(ns: Namespace, req: Json) -> Json:
-    actions = [_tx_action(ns, entry) for entry in _tx_items(req)]
-    seen: set[str] = set()
-    for a in actions:
-        marker = a.table + repr(sorted(a.item.items()) if a.kind != "put" else sorted(
-            (k, a.item[k]) for k in ns.spec(a.table).table_key_names()))
-        if marker in seen:
-            raise ValidationError("Transaction request cannot include multiple operations on one item")
-        seen.add(marker)
+    actions = _each_or_cancel(_tx_items(req), lambda entry, i: _tx_action(ns, entry, i))
+    token = req.get("ClientRequestToken")
+    if token is not None and not 1 <= len(str(token)) <= 36:
+        raise ValidationError(f"1 validation error detected: Value '{token}' at 'clientRequestToken' failed to "
+                              "satisfy constraint: Member must have length less than or equal to 36")
+    _no_item_twice(ns, [(a.table, a.item if a.kind != "put" else {
+        k: a.item[k] for k in ns.spec(a.table).table_key_names()}) for a in actions])
     try:
-        ns.engine.transact_write(actions, token=req.get("ClientRequestToken"))
+        ns.engine.transact_write(actions, token=token)
     except TransactionCanceled as e:
         raise _canceled(e) from None
     # A transaction costs each write twice (prepare and commit), as on DynamoDB.
@@ -462,16 +559,19 @@ def transact_write_items(ns: Namespace, req: Json) -> Json:
 
 
 def transact_get_items(ns: Namespace, req: Json) -> Json:
-    gets: list[TxGet] = []
-    for entry in _tx_items(req):
+    def get(entry: Json, position: int) -> TxGet:
         body = entry.get("Get")
         if body is None:
-            raise ValidationError("TransactItems can only contain Get")
-        r = _Request(ns, body)
+            raise ValidationError(f"1 validation error detected: Value null at 'transactItems.{position}.member.get' "
+                                  "failed to satisfy constraint: Member must not be null")
+        r = _Request(ns, body, uses=None)
         key = r.key()
         paths = r.projection()
         r.done()
-        gets.append(TxGet(r.name, key, paths))
+        return TxGet(r.name, key, paths)
+
+    gets: list[TxGet] = _each_or_cancel(_tx_items(req), get)
+    _no_item_twice(ns, [(g.table, g.key) for g in gets])
     try:
         items = ns.engine.transact_get(gets)
     except TableNotFound:

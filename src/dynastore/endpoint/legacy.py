@@ -44,8 +44,8 @@ PAIRS = {"Expected": "ConditionExpression", "QueryFilter": "FilterExpression", "
 
 def check_not_mixed(req: Json) -> None:
     legacy = sorted(k for k in (*PAIRS, "ConditionalOperator") if req.get(k) is not None)
-    modern = sorted(k for k in (*set(PAIRS.values()), "ExpressionAttributeNames", "ExpressionAttributeValues")
-                    if req.get(k) is not None)
+    # Placeholders alone are not "expression parameters": they are refused as placeholders without expressions.
+    modern = sorted(k for k in set(PAIRS.values()) if req.get(k) is not None)
     if legacy and modern:
         raise ValidationError(
             "Can not use both expression and non-expression parameters in the same request: "

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 _INVALID = "One or more parameter values were invalid: "
 _BILLING = ("PROVISIONED", "PAY_PER_REQUEST")
+_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
 def not_found() -> ApiError:
@@ -37,11 +38,29 @@ def spec_from_request(req: Json) -> TableSpec:
     if billing == "PAY_PER_REQUEST" and tp is not None:
         raise ValidationError(_INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
                               "BillingMode is PAY_PER_REQUEST")
+    for unit in ("ReadCapacityUnits", "WriteCapacityUnits") if tp is not None else ():
+        value = (tp or {}).get(unit)
+        where = f"at 'provisionedThroughput.{unit[0].lower()}{unit[1:]}' failed to satisfy constraint: Member must"
+        if value is None:
+            raise ValidationError(f"1 validation error detected: Value null {where} not be null")
+        if type(value) is not int or value < 1:
+            raise ValidationError(f"1 validation error detected: Value '{value}' {where} have value greater than or "
+                                  "equal to 1")
     used: list[str] = []
 
     def keys(schema: Any) -> tuple[KeyAttribute, KeyAttribute | None]:
         pk = sk = None
-        for k in schema or ():
+        names = [k.get("AttributeName") for k in schema or ()]
+        if len(set(names)) < len(names):
+            raise ValidationError("Two keys can not have the same name")
+        if len(names) > 2:
+            raise ValidationError("Key Schema too big.  Key Schema must at most consist of the hash and range key of "
+                                  "a table")
+        for i, k in enumerate(schema or (), 1):
+            if k.get("KeyType") not in ("HASH", "RANGE"):
+                raise ValidationError(f"1 validation error detected: Value '{k.get('KeyType')}' at 'keySchema.{i}."
+                                      "member.keyType' failed to satisfy constraint: Member must satisfy enum value "
+                                      "set: [HASH, RANGE]")
             n = k.get("AttributeName")
             if n not in types and not used:  # the table's own key
                 raise ValidationError(f"{'Hash' if k.get('KeyType') == 'HASH' else 'Range'} Key not specified in "
@@ -67,16 +86,26 @@ def spec_from_request(req: Json) -> TableSpec:
         return pk, sk
 
     pk, sk = keys(req["KeySchema"])
+    if sk is None and req.get("LocalSecondaryIndexes"):
+        raise ValidationError("Local Secondary indices are not allowed on hash tables, only hash and range tables")
     indexes: list[Index] = []
+    for ix in (*(req.get("LocalSecondaryIndexes") or ()), *(req.get("GlobalSecondaryIndexes") or ())):
+        table_name(ix, "IndexName")  # the same rule and words for index names
     for ix in req.get("LocalSecondaryIndexes") or ():
         ipk, isk = keys(ix.get("KeySchema"))
+        if ipk != pk:
+            raise ValidationError("Local Secondary indices must have the same hash key as the main table")
         indexes.append(Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), True))
     for ix in req.get("GlobalSecondaryIndexes") or ():
         indexes.append(_gsi(ix, keys))
+    for kind, field in (("global", "GlobalSecondaryIndexes"), ("local", "LocalSecondaryIndexes")):
+        names = [ix.get("IndexName") for ix in req.get(field) or ()]
+        if len(set(names)) < len(names):
+            raise ValidationError(f"Two {kind} secondary indices have the same name")
     if set(types) - set(used):
         raise ValidationError("The number of attributes in key schema must match the number of attributes defined "
                               "in attribute definitions.")
-    stream = req.get("StreamSpecification") or {}
+    stream = _stream(req)
     try:
         return TableSpec(
             name=name, partition_key=pk, sort_key=sk, indexes=tuple(indexes), billing_mode=billing,  # type: ignore[arg-type]
@@ -85,6 +114,17 @@ def spec_from_request(req: Json) -> TableSpec:
         )
     except ValidationError as e:
         raise ValidationError(_INVALID + e.message) from None
+
+
+def _stream(req: Json) -> Json:
+    stream: Json = req.get("StreamSpecification") or {}
+    view = stream.get("StreamViewType")
+    if stream.get("StreamEnabled") and not view:
+        raise ValidationError("Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams.")
+    if view is not None and view not in _VIEWS:
+        raise ValidationError(f"1 validation error detected: Value '{view}' at 'streamSpecification.streamViewType' "
+                              f"failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(_VIEWS)}]")
+    return stream
 
 
 def _gsi(ix: Json, keys: Any) -> Index:
@@ -97,7 +137,12 @@ def _gsi(ix: Json, keys: Any) -> Index:
 def _projection(p: Json | None) -> Any:
     p = p or {}
     kind = p.get("ProjectionType", "ALL")
-    return tuple(p.get("NonKeyAttributes") or ()) if kind == "INCLUDE" else kind
+    if kind not in ("ALL", "KEYS_ONLY", "INCLUDE"):
+        raise ValidationError("Projection type must be INCLUDE, ALL, or KEYS_ONLY")
+    if kind == "INCLUDE" and not p.get("NonKeyAttributes"):
+        raise ValidationError("If Projection type INCLUDE is specified, some non-key attributes to include in the "
+                              "projection must be specified as well")
+    return tuple(p["NonKeyAttributes"]) if kind == "INCLUDE" else kind
 
 
 # -- spec -> description -----------------------------------------------------------------
@@ -232,14 +277,25 @@ def update_table(ns: Namespace, req: Json) -> Json:
         assert pk is not None
         return pk, sk
 
+    if not any(req.get(k) is not None for k in ("ProvisionedThroughput", "BillingMode", "GlobalSecondaryIndexUpdates",
+                                                "StreamSpecification", "SSESpecification", "ReplicaUpdates",
+                                                "TableClass", "DeletionProtectionEnabled")):
+        raise ValidationError("Nothing to update")
     ns.forget(name)
     for u in req.get("GlobalSecondaryIndexUpdates") or ():
         if "Create" in u:
-            ns.engine.add_index(name, _gsi(u["Create"], keys))
+            try:
+                ns.engine.add_index(name, _gsi(u["Create"], keys))
+            except ValidationError as e:
+                if e.message.startswith("Attempting to create an index which already exists"):
+                    raise ValidationError("Attempting to create an index which already exists") from None
+                raise
+        elif "Delete" in u and not any(ix.name == (u["Delete"] or {}).get("IndexName") for ix in info.spec.indexes):
+            raise ApiError("ResourceNotFoundException", "Requested resource not found")
         else:
             raise ApiError("ValidationException", "dynastore endpoint: only GlobalSecondaryIndexUpdates Create is "
                            "supported so far")
-    stream = req.get("StreamSpecification")
+    stream = _stream(req) if req.get("StreamSpecification") is not None else None
     if stream is not None:
         ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
     ns.forget(name)  # again: a request in the meantime may have cached the old spec
@@ -253,7 +309,7 @@ def list_tables(ns: Namespace, req: Json) -> Json:
                               "constraint: Member must have value " + ("less than or equal to 100" if isinstance(
                                   limit, int) and limit > 100 else "greater than or equal to 1"))
     names = ns.engine.list_tables()
-    start = req.get("ExclusiveStartTableName")
+    start = table_name(req, "ExclusiveStartTableName") if req.get("ExclusiveStartTableName") is not None else None
     if start is not None:
         names = [n for n in names if n > start]
     out: Json = {"TableNames": names[:limit]}

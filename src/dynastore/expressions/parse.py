@@ -188,6 +188,7 @@ class Substitutions:
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _SET_WORDS = {"SS": "string", "NS": "number", "BS": "binary"}
+_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"})
 _INVALID = "One or more parameter values were invalid: "
 
 
@@ -204,7 +205,12 @@ def _bytes(v: Any) -> bytes:
 
 def _decode(av: Any) -> Any:
     """An AttributeValue, checked as DynamoDB checks request values, -> its canonical value."""
-    if not isinstance(av, Mapping) or len(av) != 1:
+    if isinstance(av, Mapping) and len(av) > 1:
+        raise ValidationError(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+        )
+    # An unknown member is dropped as DynamoDB's protocol drops it, which leaves the value empty.
+    if not isinstance(av, Mapping) or len(av) != 1 or next(iter(av)) not in _TAGS:
         raise ValidationError(
             "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
         )
