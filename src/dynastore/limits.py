@@ -10,9 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, cast
 
-from .errors import ItemTooLarge
+from .errors import ItemTooLarge, ValidationError
 
 MAX_ITEM_BYTES = 400 * 1024
+#: DynamoDB refuses a document whose maps/lists nest this deep (31 levels are accepted).
+MAX_NESTING_LEVELS = 32
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 MAX_BATCH_WRITE = 25
@@ -76,3 +78,16 @@ def check_item_size(item: dict[str, Any]) -> int:
     if size > MAX_ITEM_BYTES:
         raise ItemTooLarge("Item size has exceeded the maximum allowed size")
     return size
+
+
+def check_nesting(item: dict[str, Any]) -> None:
+    """Refuse maps and lists nested ``MAX_NESTING_LEVELS`` deep, in DynamoDB's words."""
+    # Iterative: a hostile document must not be able to exhaust the interpreter's stack here.
+    stack = [(v, 1) for v in item.values() if type(v) is dict or type(v) is list]
+    while stack:
+        value, level = stack.pop()
+        if level >= MAX_NESTING_LEVELS:
+            raise ValidationError("Nesting Levels have exceeded supported limits: "
+                                  "Attributes in the item have nested levels beyond supported limit")
+        children = value.values() if type(value) is dict else value
+        stack.extend((c, level + 1) for c in children if type(c) is dict or type(c) is list)

@@ -27,7 +27,7 @@ from .expressions import (
     Value,
 )
 from .expressions.evaluate import check_paths_disjoint
-from .limits import MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, check_item_size
+from .limits import MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, check_item_size, check_nesting
 from .spec import Index, KeyAttribute, TableSpec
 
 _SCALAR = {"S": str, "N": (int,), "B": bytes}
@@ -111,6 +111,7 @@ def check_item(spec: TableSpec, item: Mapping[str, Any], *, normalized: bool = F
     for ix in spec.indexes:
         check_index_keys(ix, out)
     check_item_size(out)
+    check_nesting(out)
     return out
 
 

@@ -301,3 +301,24 @@ def test_1_mb_is_counted_before_the_filter_in_scan(four_big, store):
 def test_count_pages_through_1_mb(four_big):
     assert four_big.count(Key("pk").eq("p")) == 4
     assert four_big.count() == 4
+
+
+def _nested(levels: int, container: str) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = {"a": value} if container == "map" else [value]
+    return value
+
+
+@pytest.mark.parametrize("container", ["map", "list"])
+def test_31_levels_of_nesting_are_accepted(table, container):
+    table.put({"pk": "deep", "d": _nested(31, container)})
+    assert table.get({"pk": "deep"})["d"] == _nested(31, container)
+
+
+@pytest.mark.parametrize("container", ["map", "list"])
+def test_32_levels_of_nesting_are_rejected_and_nothing_is_written(table, store, container):
+    known_difference(store, "moto", "moto does not limit nesting depth")
+    with pytest.raises(ValidationError, match="Nesting Levels have exceeded supported limits"):
+        table.put({"pk": "deep", "d": _nested(32, container)})
+    assert table.get({"pk": "deep"}) is None

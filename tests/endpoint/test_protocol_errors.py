@@ -568,10 +568,7 @@ KNOWN: dict[str, tuple[str, str]] = {
 }
 
 #: case id -> why the answers still differ: not yet settled which one is DynamoDB's, or the fix is in shared code
-REMAINING: dict[str, str] = {
-    "put/deep-nesting": "DynamoDB refuses more than 32 levels of nesting; dynastore's shared item check "
-                        "(validation.py) has no depth limit yet",
-}
+REMAINING: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
