@@ -110,17 +110,21 @@ def _key(spec: TableSpec, wire: Any, field: str = "Key") -> dict[str, Any]:
         raise
 
 
-def _capacity(ns: Namespace, req: Json, table: str, units: float) -> Json:
-    return _capacities(req, {table: units}, single=True)
+def _capacity(ns: Namespace, req: Json, table: str, units: Callable[[], float]) -> Json:
+    return _capacities(req, lambda: {table: units()}, single=True)
 
 
-def _capacities(req: Json, units: dict[str, float], *, single: bool = False) -> Json:
-    """``ConsumedCapacity``: one entry, or (batches, transactions) a list with one per table."""
+def _capacities(req: Json, units: Callable[[], dict[str, float]], *, single: bool = False) -> Json:
+    """``ConsumedCapacity``: one entry, or (batches, transactions) a list with one per table.
+
+    ``units`` is only called when the request asks for capacity: sizing every item read or
+    written is the cost of the answer, not of the operation (most requests never ask).
+    """
     mode = one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE")
     if mode == "NONE":
         return {}
     out = []
-    for table, u in units.items():
+    for table, u in units().items():
         c: Json = {"TableName": table, "CapacityUnits": u}
         if mode == "INDEXES":
             c["Table"] = {"CapacityUnits": u}
@@ -198,7 +202,7 @@ def _replace(ns: Namespace, r: _Request, key: dict[str, Any], new: dict[str, Any
     except ConditionFailed as e:
         raise _failed(e) from None
     out: Json = {"Attributes": encode_item(old)} if rv == "ALL_OLD" and old else {}
-    return out | _capacity(ns, r.req, r.name, _write_units(new, old)) | _collection_metrics(r, key)
+    return out | _capacity(ns, r.req, r.name, lambda: _write_units(new, old)) | _collection_metrics(r, key)
 
 
 def get_item(ns: Namespace, req: Json) -> Json:
@@ -209,7 +213,7 @@ def get_item(ns: Namespace, req: Json) -> Json:
     consistent = bool(req.get("ConsistentRead"))
     item = ns.engine.get_item(r.name, key, consistent=consistent, projection=paths)
     out: Json = {"Item": encode_item(item)} if item is not None else {}
-    return out | _capacity(ns, req, r.name, _read_units(item_size(item) if item else 0, consistent))
+    return out | _capacity(ns, req, r.name, lambda: _read_units(item_size(item) if item else 0, consistent))
 
 
 def update_item(ns: Namespace, req: Json) -> Json:
@@ -237,7 +241,7 @@ def update_item(ns: Namespace, req: Json) -> Json:
             raise ValidationError("Item size to update has exceeded the maximum allowed size") from None
         raise
     res: Json = {"Attributes": encode_item(out)} if rv != "NONE" and out else {}
-    return res | _capacity(ns, req, r.name, _write_units(out or key)) | _collection_metrics(r, key)
+    return res | _capacity(ns, req, r.name, lambda: _write_units(out or key)) | _collection_metrics(r, key)
 
 
 def delete_item(ns: Namespace, req: Json) -> Json:
@@ -293,8 +297,8 @@ def _page_out(ns: Namespace, r: _Request, page: Any, count_only: bool, consisten
         out["Items"] = [encode_item(i) for i in page.items]
     if page.last_key is not None:
         out["LastEvaluatedKey"] = encode_item(page.last_key)
-    size = sum(item_size(i) for i in page.items) if not count_only else 0
-    return out | _capacity(ns, r.req, r.name, _read_units(size, consistent))
+    return out | _capacity(ns, r.req, r.name, lambda: _read_units(
+        sum(item_size(i) for i in page.items) if not count_only else 0, consistent))
 
 
 def query(ns: Namespace, req: Json) -> Json:
@@ -401,8 +405,8 @@ def batch_get_item(ns: Namespace, req: Json) -> Json:
             out["UnprocessedKeys"][t] = body | {"Keys": [encode_item(k) for k in keys]}
     for t in requests:
         out["Responses"].setdefault(t, [])
-    return out | _capacities(req, _per_table([(t, _read_units(item_size(i), requests[t].consistent))
-                                              for t, items in found.items() for i in items]))
+    return out | _capacities(req, lambda: _per_table([(t, _read_units(item_size(i), requests[t].consistent))
+                                                      for t, items in found.items() for i in items]))
 
 
 def batch_write_item(ns: Namespace, req: Json) -> Json:
@@ -446,7 +450,7 @@ def batch_write_item(ns: Namespace, req: Json) -> Json:
         if ws:
             back[t] = [{"PutRequest": {"Item": encode_item(w.item)}} if w.kind == "put"
                        else {"DeleteRequest": {"Key": encode_item(w.item)}} for w in ws]
-    return {"UnprocessedItems": back} | _capacities(req, _per_table(
+    return {"UnprocessedItems": back} | _capacities(req, lambda: _per_table(
         [(t, _write_units(w.item if w.kind == "put" else None)) for t, ws in requests.items() for w in ws]))
 
 
@@ -554,8 +558,8 @@ def transact_write_items(ns: Namespace, req: Json) -> Json:
     except TransactionCanceled as e:
         raise _canceled(e) from None
     # A transaction costs each write twice (prepare and commit), as on DynamoDB.
-    return _capacities(req, _per_table([(a.table, _write_units(a.item if a.kind == "put" else None))
-                                        for a in actions], factor=2.0))
+    return _capacities(req, lambda: _per_table([(a.table, _write_units(a.item if a.kind == "put" else None))
+                                                for a in actions], factor=2.0))
 
 
 def transact_get_items(ns: Namespace, req: Json) -> Json:
@@ -579,6 +583,6 @@ def transact_get_items(ns: Namespace, req: Json) -> Json:
     except TransactionCanceled as e:
         raise _canceled(e) from None
     return {"Responses": [{"Item": encode_item(i)} if i is not None else {} for i in items]} | _capacities(
-        req, _per_table([(g.table, _read_units(item_size(i) if i else 0, True)) for g, i in zip(gets, items, strict=True)],
-                        factor=2.0))
+        req, lambda: _per_table([(g.table, _read_units(item_size(i) if i else 0, True))
+                                 for g, i in zip(gets, items, strict=True)], factor=2.0))
 
