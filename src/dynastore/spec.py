@@ -458,3 +458,22 @@ _raise_our_errors(Index)
 _raise_our_errors(TableSpec)
 for _cls in (Ignore, AttributeHint, AccessPattern):
     _raise_our_errors(_cls)
+
+
+# -- the same in DynamoDB's API shapes (CreateTable requests, DescribeTable answers) -------------
+
+
+def key_schema(pk: KeyAttribute, sk: KeyAttribute | None) -> list[dict[str, str]]:
+    """A ``KeySchema``: the partition key as HASH, the sort key (if any) as RANGE."""
+    out = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+    if sk is not None:
+        out.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+    return out
+
+
+def projection_shape(index: Index) -> dict[str, Any]:
+    """An index's ``Projection``."""
+    p = index.projection
+    if isinstance(p, str):
+        return {"ProjectionType": p}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(p)}

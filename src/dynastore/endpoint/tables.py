@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine import TableInfo
 from ..errors import TableExists, TableNotFound, ValidationError
-from ..spec import Index, KeyAttribute, TableSpec
+from ..spec import Index, KeyAttribute, TableSpec, key_schema, projection_shape
 from .wire import ApiError, Json, one_of, required, table_name
 
 if TYPE_CHECKING:
@@ -148,19 +148,6 @@ def _projection(p: Json | None) -> Any:
 # -- spec -> description -----------------------------------------------------------------
 
 
-def _key_schema(pk: KeyAttribute, sk: KeyAttribute | None) -> list[Json]:
-    out = [{"AttributeName": pk.name, "KeyType": "HASH"}]
-    if sk is not None:
-        out.append({"AttributeName": sk.name, "KeyType": "RANGE"})
-    return out
-
-
-def _projection_shape(ix: Index) -> Json:
-    if isinstance(ix.projection, str):
-        return {"ProjectionType": ix.projection}
-    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(ix.projection)}
-
-
 def _throughput(read: int | None, write: int | None) -> Json:
     return {"LastIncreaseDateTime": 0.0, "LastDecreaseDateTime": 0.0, "NumberOfDecreasesToday": 0,
             "ReadCapacityUnits": read or 0, "WriteCapacityUnits": write or 0}
@@ -177,7 +164,7 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
     out: Json = {
         "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
         "TableName": spec.name,
-        "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
+        "KeySchema": key_schema(spec.partition_key, spec.sort_key),
         "TableStatus": info.status,
         "CreationDateTime": created,
         "ProvisionedThroughput": _throughput(spec.read_capacity, spec.write_capacity),
@@ -191,15 +178,15 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
     gsis = [ix for ix in spec.indexes if not ix.local]
     if lsis:
         out["LocalSecondaryIndexes"] = [
-            {"IndexName": ix.name, "KeySchema": _key_schema(spec.partition_key, ix.sort_key),
-             "Projection": _projection_shape(ix), "IndexSizeBytes": 0, "ItemCount": 0,
+            {"IndexName": ix.name, "KeySchema": key_schema(spec.partition_key, ix.sort_key),
+             "Projection": projection_shape(ix), "IndexSizeBytes": 0, "ItemCount": 0,
              "IndexArn": f"{arn}/index/{ix.name}"}
             for ix in lsis
         ]
     if gsis:
         out["GlobalSecondaryIndexes"] = [
-            {"IndexName": ix.name, "KeySchema": _key_schema(ix.partition_key, ix.sort_key),  # type: ignore[arg-type]
-             "Projection": _projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
+            {"IndexName": ix.name, "KeySchema": key_schema(ix.partition_key, ix.sort_key),  # type: ignore[arg-type]
+             "Projection": projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
              "ProvisionedThroughput": _throughput(ix.read_capacity or spec.read_capacity,
                                                   ix.write_capacity or spec.write_capacity),
              "IndexSizeBytes": 0, "ItemCount": 0, "IndexArn": f"{arn}/index/{ix.name}"}

@@ -62,7 +62,7 @@ from ..errors import (
 )
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.compile import Placeholders, compile_condition, compile_projection, compile_update
-from ..spec import Index, KeyAttribute, TableSpec
+from ..spec import Index, KeyAttribute, TableSpec, key_schema, projection_shape
 from ..steps import Call, Sleep, Steps, blocking, drive
 from . import dynamodb_streams
 from .dynamodb_errors import translate
@@ -186,20 +186,6 @@ def _key_condition(kc: KeyCondition, ph: Placeholders) -> str:
     if op in ("=", "<", "<=", ">", ">="):
         return f"{expr} AND {n} {op} {ph.value(v[0])}"
     raise ValidationError(f"unsupported sort key operator {op!r}")
-
-
-def _projection(index: Index) -> dict[str, Any]:
-    p = index.projection
-    if isinstance(p, str):
-        return {"ProjectionType": p}
-    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(p)}
-
-
-def _key_schema(pk: KeyAttribute, sk: KeyAttribute | None) -> list[dict[str, str]]:
-    out = [{"AttributeName": pk.name, "KeyType": "HASH"}]
-    if sk is not None:
-        out.append({"AttributeName": sk.name, "KeyType": "RANGE"})
-    return out
 
 
 def _throughput(read: int | None, write: int | None) -> dict[str, int]:
@@ -420,7 +406,7 @@ class DynamoDBEngine(Engine):
         params: dict[str, Any] = {
             "TableName": self._wire(spec.name),
             "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in defs.items()],
-            "KeySchema": _key_schema(spec.partition_key, spec.sort_key),
+            "KeySchema": key_schema(spec.partition_key, spec.sort_key),
             "BillingMode": spec.billing_mode,
         }
         if provisioned:
@@ -431,15 +417,15 @@ class DynamoDBEngine(Engine):
             if ix.local:
                 lsis.append({
                     "IndexName": ix.name,
-                    "KeySchema": _key_schema(spec.partition_key, ix.sort_key),
-                    "Projection": _projection(ix),
+                    "KeySchema": key_schema(spec.partition_key, ix.sort_key),
+                    "Projection": projection_shape(ix),
                 })
             else:
                 assert ix.partition_key is not None
                 g: dict[str, Any] = {
                     "IndexName": ix.name,
-                    "KeySchema": _key_schema(ix.partition_key, ix.sort_key),
-                    "Projection": _projection(ix),
+                    "KeySchema": key_schema(ix.partition_key, ix.sort_key),
+                    "Projection": projection_shape(ix),
                 }
                 if provisioned:
                     g["ProvisionedThroughput"] = _throughput(
@@ -536,8 +522,8 @@ class DynamoDBEngine(Engine):
         )
         create: dict[str, Any] = {
             "IndexName": index.name,
-            "KeySchema": _key_schema(index.partition_key, index.sort_key),
-            "Projection": _projection(index),
+            "KeySchema": key_schema(index.partition_key, index.sort_key),
+            "Projection": projection_shape(index),
         }
         if provisioned:
             tp = desc.get("ProvisionedThroughput") or {}
