@@ -106,7 +106,7 @@ class StoreMetrics:
         """Render ``registry``'s metrics with these (an engine's own, e.g. the fallback engine's outbox gauges)."""
         if registry is not self.registry and registry not in self._included:
             self._included.append(registry)
-            self.registry.register(_Forward(registry))
+            self.registry.register(Forward(registry))
 
     def render(self) -> str:
         """Everything in the registry, in Prometheus text format."""
@@ -118,7 +118,7 @@ class StoreMetrics:
         return 0.0 if v is None else v
 
 
-class _Forward(Collector):
+class Forward(Collector):
     """Collects another registry's metrics, so one scrape (one ``render``) shows both."""
 
     def __init__(self, source: CollectorRegistry):

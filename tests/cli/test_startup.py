@@ -15,7 +15,8 @@ from dynastore.cli import transfer as transfer_cli
 from dynastore.transfer.jsonl import FORMATS
 
 HEAVY = ("botocore", "boto3", "aiobotocore", "dynastore.apps.chat", "dynastore.blobs", "dynastore.engines.fallback",
-         "dynastore.store", "dynastore.transfer", "dynastore.cleanup", "dynastore.sync")
+         "dynastore.store", "dynastore.transfer", "dynastore.cleanup", "dynastore.sync", "fastapi", "uvicorn",
+         "dynastore.api")
 
 
 def test_importing_the_cli_loads_none_of_the_heavy_modules() -> None:

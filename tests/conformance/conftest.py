@@ -114,27 +114,41 @@ def _remote_stores(_portal: Portal) -> Iterator[dict[tuple[str, str], Store]]:
         s.close()
 
 
-@pytest.fixture(params=STORE_PARAMS)
-def store(
-    request: pytest.FixtureRequest, tmp_path: Any, _portal: Portal, _remote_stores: dict[tuple[str, str], Store]
-) -> Iterator[Store]:
-    kind, api = request.param
+def _engine_store(kind: str, api: str, request: pytest.FixtureRequest, tmp_path: Any, portal: Portal,
+                  remote: dict[tuple[str, str], Store]) -> Iterator[Store]:
+    """A store of engine ``kind`` under ``api``: remote ones shared for the session, embedded ones per test."""
     if kind in REMOTE_ENGINES:
-        s = _remote_stores.get((kind, api))
+        s = remote.get((kind, api))
         if s is None:
             endpoint = request.getfixturevalue(_ENDPOINT_FIXTURES[kind])
-            s = _open(f"dynamodb://?endpoint={endpoint}&region={_region()}", api, _portal)
-            _remote_stores[(kind, api)] = s
+            s = _open(f"dynamodb://?endpoint={endpoint}&region={_region()}", api, portal)
+            remote[(kind, api)] = s
         s.conformance_engine = kind  # type: ignore[attr-defined]
         yield s
         return
     url = "memory://" if kind == "memory" else f"sqlite:///{tmp_path}/conformance.db"
-    s = _open(url, api, _portal)
+    s = _open(url, api, portal)
     s.conformance_engine = kind  # type: ignore[attr-defined]
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(params=STORE_PARAMS)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Any, _portal: Portal, _remote_stores: dict[tuple[str, str], Store]
+) -> Iterator[Store]:
+    kind, api = request.param
+    yield from _engine_store(kind, api, request, tmp_path, _portal, _remote_stores)
+
+
+@pytest.fixture(params=ENGINES)
+def sync_store(
+    request: pytest.FixtureRequest, tmp_path: Any, _portal: Portal, _remote_stores: dict[tuple[str, str], Store]
+) -> Iterator[Store]:
+    """The blocking `Store` on every engine (for what is built on it, such as the application stores)."""
+    yield from _engine_store(request.param, "sync", request, tmp_path, _portal, _remote_stores)
 
 
 @pytest.fixture

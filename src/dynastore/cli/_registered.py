@@ -8,6 +8,7 @@ from . import cleanup  # noqa: F401
 from . import endpoint  # noqa: F401
 from . import health  # noqa: F401
 from . import messages  # noqa: F401
+from . import serve  # noqa: F401
 from . import streams  # noqa: F401
 from . import sync  # noqa: F401
 from . import transfer  # noqa: F401
