@@ -102,9 +102,22 @@ class IdempotencyMismatch(DynastoreError):
 
 
 class Throttled(DynastoreError):
-    """The service kept throttling after all retries."""
+    """The service kept throttling after all retries.
+
+    After a batch gives up, what was not done is on the error, so nothing is lost:
+    ``unprocessed_puts`` (items) and ``unprocessed_deletes`` (keys) of a batch write,
+    ``unprocessed_keys`` of a batch get; send them again later.
+    """
 
     default_code = "ThrottlingException"
+
+    def __init__(self, message: str, *, unprocessed_puts: list[dict[str, Any]] | None = None,
+                 unprocessed_deletes: list[dict[str, Any]] | None = None,
+                 unprocessed_keys: list[dict[str, Any]] | None = None, **kw: Any):
+        super().__init__(message, **kw)
+        self.unprocessed_puts = unprocessed_puts or []
+        self.unprocessed_deletes = unprocessed_deletes or []
+        self.unprocessed_keys = unprocessed_keys or []
 
 
 class StoreUnavailable(DynastoreError):

@@ -622,23 +622,28 @@ class BaseTable:
         chunks = _chunks(list(unique.values()), MAX_BATCH_GET)
         found: dict[tuple[Any, ...], Item] = {}
 
-        def run(chunk: list[Item]) -> Steps[list[Item]]:
+        policy = self._store.retry
+
+        def run(chunk: list[Item]) -> Steps[tuple[list[Item], list[Item]]]:
             out: list[Item] = []
             pending = chunk
-            policy = self._store.retry
             for attempt in range(policy.max_attempts):
+                if attempt:
+                    yield Sleep(policy.delay(attempt - 1))
                 got, unprocessed = yield call("batch_get", {self.name: BatchGetRequest(pending, consistent, fetch_paths)})
                 out += got.get(self.name, [])
                 pending = unprocessed.get(self.name, [])
                 if not pending:
-                    return out
-                yield Sleep(policy.delay(attempt))
-            raise Throttled(f"batch get on {self.name!r}: {len(pending)} keys still unprocessed after "
-                            f"{policy.max_attempts} attempts")
+                    break
+            return out, pending
 
         results = yield Gather(tuple(run(c) for c in chunks), max_workers)
+        left = [k for _, pending in results for k in pending]
+        if left:
+            raise Throttled(f"batch get on {self.name!r}: {len(left)} keys still unprocessed after "
+                            f"{policy.max_attempts} attempts", unprocessed_keys=left)
         strip_names = {p.name for p in extra}
-        for part in results:
+        for part, _ in results:
             for item in part:
                 if self._visible(item, include_expired) is None:
                     continue
@@ -692,19 +697,27 @@ class BaseTable:
                 raise ValidationError("Provided list of item keys contains duplicates")
             seen.add(kt)
 
-        def run(chunk: list[WriteRequest]) -> Steps[int]:
-            pending = chunk
-            policy = self._store.retry
-            for attempt in range(policy.max_attempts):
-                unprocessed = (yield call("batch_write", {self.name: pending})).get(self.name, [])
-                if not unprocessed:
-                    return len(chunk)
-                pending = unprocessed
-                yield Sleep(policy.delay(attempt))
-            raise Throttled(f"batch write on {self.name!r}: {len(pending)} items still unprocessed after "
-                            f"{policy.max_attempts} attempts")
+        policy = self._store.retry
 
-        return sum((yield Gather(tuple(run(c) for c in _chunks(requests, MAX_BATCH_WRITE)), max_workers)))
+        def run(chunk: list[WriteRequest]) -> Steps[list[WriteRequest]]:
+            pending = chunk
+            for attempt in range(policy.max_attempts):
+                if attempt:
+                    yield Sleep(policy.delay(attempt - 1))
+                pending = (yield call("batch_write", {self.name: pending})).get(self.name, [])
+                if not pending:
+                    break
+            return pending
+
+        # Every chunk runs to its end before giving up, so the error can list all that is left.
+        left = [r for pending in (yield Gather(tuple(run(c) for c in _chunks(requests, MAX_BATCH_WRITE)),
+                                               max_workers)) for r in pending]
+        if left:
+            raise Throttled(f"batch write on {self.name!r}: {len(left)} items still unprocessed after "
+                            f"{policy.max_attempts} attempts",
+                            unprocessed_puts=[r.item for r in left if r.kind == "put"],
+                            unprocessed_deletes=[r.item for r in left if r.kind != "put"])
+        return len(requests)
 
     # -- maintenance ---------------------------------------------------------
 

@@ -143,11 +143,31 @@ def test_batch_gives_up_after_the_retry_policy_and_says_how_much_is_left(dynamod
     try:
         t = _table(s)
         inj = faults.Injector(_client(s), "BatchWriteItem", faults.process_part(rounds=100, keep=2))
-        with pytest.raises(Throttled, match="4 items still unprocessed after 3 attempts"):
+        with pytest.raises(Throttled, match="4 items still unprocessed after 3 attempts") as caught:
             t.batch_write(puts=[{"pk": f"i{i}"} for i in range(10)])
         inj.remove()
         assert inj.sends == 3
         assert t.count(consistent=True) == 1 + 6  # the seed item and the 3 x 2 that were processed
+        # what is left is on the error: sending it again completes the batch, nothing lost
+        left = caught.value.unprocessed_puts
+        assert sorted(i["pk"] for i in left) == ["i6", "i7", "i8", "i9"] and not caught.value.unprocessed_deletes
+        t.batch_write(puts=left)
+        assert {i["pk"] for i in t.scan(consistent=True)} == {"c"} | {f"i{i}" for i in range(10)}
+    finally:
+        s.close()
+
+
+def test_batch_get_gives_up_with_the_keys_it_could_not_read(dynamodb_local_endpoint: str) -> None:
+    s = _store(dynamodb_local_endpoint, retry=RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01))
+    try:
+        t = _table(s)
+        t.batch_write(puts=[{"pk": f"k{i}"} for i in range(5)], deletes=[{"pk": "c"}])
+        inj = faults.Injector(_client(s), "BatchGetItem", faults.process_part(rounds=100, keep=1))
+        with pytest.raises(Throttled, match="3 keys still unprocessed after 2 attempts") as caught:
+            t.batch_get([{"pk": f"k{i}"} for i in range(5)])
+        inj.remove()
+        assert caught.value.unprocessed_keys == [{"pk": f"k{i}"} for i in range(2, 5)]
+        assert sorted(i["pk"] for i in t.batch_get(caught.value.unprocessed_keys)) == ["k2", "k3", "k4"]
     finally:
         s.close()
 
