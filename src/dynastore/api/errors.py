@@ -68,7 +68,7 @@ class ErrorBody(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
-        (404, "Not found"), (409, "Conflict: the item exists or changed meanwhile"),
+        (400, "Malformed request (a body that cannot be parsed)"), (404, "Not found"), (409, "Conflict: the item exists or changed meanwhile"),
         (422, "Invalid request"), (503, "Store unavailable"),
     )
 }
