@@ -52,7 +52,7 @@ def test_every_table_is_documented(path: Path) -> None:
 
 def test_the_tables_are_exactly_the_seeds() -> None:
     assert set(_all_specs()) == {
-        "YukkuriScripts", "YukkuriMergedScripts",  # 000
+        "YukkuriScripts", "YukkuriMergedScripts", "YukkuriScriptVersions",  # 000 (+ its version history)
         "video-gennie-generations",  # 001
         "chat-messages",  # 002
         "devflow-sessions",  # 003
@@ -68,6 +68,8 @@ def test_000_video_scripts() -> None:
     assert (merged.partition_key, merged.sort_key) == (S("merged_id"), None)
     assert _gsis(merged) == {"session_id-index": (S("session_id"), None)}
     assert scripts.ttl_attribute is None and merged.ttl_attribute is None
+    versions = specs["YukkuriScriptVersions"]
+    assert (versions.partition_key, versions.sort_key) == (S("script_id"), N("version"))
 
 
 def test_001_generations() -> None:

@@ -61,7 +61,7 @@ def test_seed_specs_report_the_two_true_warnings() -> None:
     assert result.exit_code == 1, result.output
     assert "DS001 hot partition key" in result.output and "index ActivityTypeIndex" in result.output
     assert "DS003 access pattern reads by Scan" in result.output
-    assert "2 warning(s), 0 silenced, 0 note(s) in 9 table(s) of 5 file(s)." in result.output
+    assert "2 warning(s), 0 silenced, 0 note(s) in 10 table(s) of 5 file(s)." in result.output
 
 
 def test_json_report(smelly: Path) -> None:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from ..errors import ValidationError
+from ..errors import TableNotFound, ValidationError
 from ..jsonutil import dumps
 from ..spec import KeyAttribute, load_specs
 
@@ -81,7 +81,10 @@ def tables(url: Url = None) -> None:
             for col in ("Name", "Keys", "Indexes", "Items", "TTL"):
                 grid.add_column(col, justify="right" if col == "Items" else "left", overflow="fold")
             for name in names:
-                info = store.describe(name)
+                try:
+                    info = store.describe(name)
+                except TableNotFound:  # deleted since it was listed (another client): not there any more
+                    continue
                 spec = info.spec
                 grid.add_row(
                     Text(name, style="bold"),
