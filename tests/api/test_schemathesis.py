@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -31,7 +32,8 @@ from dynastore.api import create_app
 from dynastore.blobs import BlobStore
 
 EXAMPLES = int(os.environ.get("DYNASTORE_FUZZ_EXAMPLES", "25"))
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          allow_header_conformance)
 
 
 def _operations(schema: Any) -> dict[str, Any]:

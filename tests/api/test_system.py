@@ -45,3 +45,11 @@ def test_an_unknown_route_answers_the_error_body(client: TestClient) -> None:
     r = client.get("/no/such/page")
     assert r.status_code == 404
     assert r.json() == {"error": {"type": "HTTPException", "code": "http", "message": "Not Found", "details": None}}
+
+
+def test_a_wrong_method_names_every_method_the_path_serves(client: TestClient) -> None:
+    """GET and POST on /api/generations are two routes; a 405 must list both (Starlette's own names one)."""
+    r = client.put("/api/generations")
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, POST"
+    assert r.json()["error"]["code"] == "http"
