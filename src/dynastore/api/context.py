@@ -34,7 +34,8 @@ class ApiContext:
     table_prefix: str = ""
     _blobs: BlobStore | None = None
     _components: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # re-entrant: a component's factory asks for `blobs` (or another component) while `component` holds it
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def blobs(self) -> BlobStore:
