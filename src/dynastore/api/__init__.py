@@ -4,7 +4,7 @@
 """
 
 from .app import ROUTERS, create_app
-from .context import ApiContext, Context, context
+from .context import ApiContext, Component, Context, context
 from .errors import ERROR_RESPONSES, ErrorBody
 
-__all__ = ["ROUTERS", "ApiContext", "Context", "ERROR_RESPONSES", "ErrorBody", "context", "create_app"]
+__all__ = ["ROUTERS", "ApiContext", "Component", "Context", "ERROR_RESPONSES", "ErrorBody", "context", "create_app"]

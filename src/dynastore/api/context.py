@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
@@ -72,3 +72,23 @@ def context(request: Request) -> ApiContext:
 
 #: ``ctx: Context`` in a route's signature: the application's `ApiContext`.
 Context = Annotated[ApiContext, Depends(context)]
+
+
+class Component(Generic[T]):
+    """An application store built once per app on its context: ``setup`` builds it at start-up
+    (creating its tables), and the component itself is the FastAPI dependency giving it to routes::
+
+        scripts = Component("scripts", lambda ctx: ScriptStore(ctx.store, ...))
+        setup = scripts.setup
+        Scripts = Annotated[ScriptStore, Depends(scripts)]
+    """
+
+    def __init__(self, name: str, factory: Callable[[ApiContext], T]):
+        self.name = name
+        self.factory = factory
+
+    def setup(self, ctx: ApiContext) -> None:
+        ctx.component(self.name, self.factory)
+
+    def __call__(self, ctx: Context) -> T:
+        return ctx.component(self.name, self.factory)

@@ -33,12 +33,10 @@ from ...apps.generations.models import (
 )
 from ...apps.generations.store import DEFAULT_TABLE, GenerationStore
 from ...errors import ValidationError
-from ..context import ApiContext, context
-from ..errors import ERROR_RESPONSES, ErrorBody
+from ..context import ApiContext, Component
+from ..errors import ERROR_RESPONSES
 
-#: FastAPI answers 400 itself when a body is not decodable JSON (bytes that are not UTF-8)
-router = APIRouter(prefix="/api/generations", tags=["generations"],
-                   responses={**ERROR_RESPONSES, 400: {"model": ErrorBody, "description": "Malformed request body"}})
+router = APIRouter(prefix="/api/generations", tags=["generations"], responses=ERROR_RESPONSES)
 
 
 def _build(ctx: ApiContext) -> GenerationStore:
@@ -46,13 +44,8 @@ def _build(ctx: ApiContext) -> GenerationStore:
                            registry=ctx.registry)
 
 
-def setup(ctx: ApiContext) -> None:
-    """Build the store (creating its table) when the app starts."""
-    ctx.component("generations", _build)
-
-
-def generations(ctx: Annotated[ApiContext, Depends(context)]) -> GenerationStore:
-    return ctx.component("generations", _build)
+generations = Component("generations", _build)
+setup = generations.setup
 
 
 Generations = Annotated[GenerationStore, Depends(generations)]

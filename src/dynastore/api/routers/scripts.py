@@ -29,13 +29,16 @@ from ...apps.scripts.models import (
     Title,
 )
 from ...apps.scripts.offline import SessionSync, sync_session
-from ...apps.scripts.store import MERGED_TABLE, SCRIPTS_TABLE, VERSIONS_TABLE, ScriptStore
+from ...apps.scripts.store import (
+    MERGED_TABLE,
+    SCRIPTS_TABLE,
+    VERSIONS_TABLE,
+    ScriptStore,
+)
 from ...table import ANY_VERSION
-from ..context import ApiContext, context
-from ..errors import ERROR_RESPONSES, ErrorBody
+from ..context import ApiContext, Component
+from ..errors import ERROR_RESPONSES
 
-#: FastAPI itself answers 400 to a body that is not decodable JSON (bytes that are not UTF-8)
-RESPONSES = {**ERROR_RESPONSES, 400: {"model": ErrorBody, "description": "Malformed request body"}}
 #: versions are counted in ints far below DynamoDB's number limits
 MAX_VERSION = 2**31 - 1
 
@@ -50,13 +53,8 @@ def _build(ctx: ApiContext) -> ScriptStore:
     )
 
 
-def setup(ctx: ApiContext) -> None:
-    """Build the store (creating its tables) when the app starts."""
-    ctx.component("scripts", _build)
-
-
-def scripts(ctx: Annotated[ApiContext, Depends(context)]) -> ScriptStore:
-    return ctx.component("scripts", _build)
+scripts = Component("scripts", _build)
+setup = scripts.setup
 
 
 Scripts = Annotated[ScriptStore, Depends(scripts)]
@@ -140,7 +138,7 @@ class MergedScripts(BaseModel):
 
 # -- routes ------------------------------------------------------------------------------
 
-api = APIRouter(prefix="/api/scripts", tags=["scripts"], responses=RESPONSES)
+api = APIRouter(prefix="/api/scripts", tags=["scripts"], responses=ERROR_RESPONSES)
 
 
 @api.get("/{session_id}", summary="A session's scripts, in chapter order")
@@ -228,7 +226,7 @@ def get_merged(session_id: SessionPath, merged_id: Annotated[str, Path(pattern=I
     return store.get_merged_script(session_id, merged_id)
 
 
-bedrock = APIRouter(prefix="/api/bedrock-scripts", tags=["scripts"], responses=RESPONSES)
+bedrock = APIRouter(prefix="/api/bedrock-scripts", tags=["scripts"], responses=ERROR_RESPONSES)
 
 
 @bedrock.post("/sync-with-dynamodb", summary="The seed's sync button: replay offline writes, return the session")

@@ -22,14 +22,22 @@ from ...apps.devflow.models import (
     HistoryEntry,
     NewSession,
     Prompt,
-    Response as ResponseText,
     SessionChanges,
     SessionStatus,
     SessionSummary,
     new_session_id,
 )
-from ...apps.devflow.store import DEFAULT_PAGE_SIZE, DEFAULT_TABLE, MAX_PAGE_SIZE, TABLE_ENV, SessionStore
-from ..context import ApiContext, context
+from ...apps.devflow.models import (
+    Response as ResponseText,
+)
+from ...apps.devflow.store import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TABLE,
+    MAX_PAGE_SIZE,
+    TABLE_ENV,
+    SessionStore,
+)
+from ..context import ApiContext, Component
 from ..errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERROR_RESPONSES)
@@ -39,13 +47,8 @@ def _build(ctx: ApiContext) -> SessionStore:
     return SessionStore(ctx.store, ctx.blobs, table=ctx.table_name(DEFAULT_TABLE, TABLE_ENV), registry=ctx.registry)
 
 
-def setup(ctx: ApiContext) -> None:
-    """Build the store (creating its table) when the app starts."""
-    ctx.component("sessions", _build)
-
-
-def sessions(ctx: Annotated[ApiContext, Depends(context)]) -> SessionStore:
-    return ctx.component("sessions", _build)
+sessions = Component("sessions", _build)
+setup = sessions.setup
 
 
 Sessions = Annotated[SessionStore, Depends(sessions)]
