@@ -11,12 +11,13 @@ DynamoDB's semantics. Items, keys and values are canonical Python values (see
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import ValidationError
 from .expressions import Action, Condition, KeyCondition, Path
-from .spec import Index, TableSpec
+from .spec import BillingMode, Index, TableSpec
 
 if TYPE_CHECKING:
     from .steps import Steps
@@ -39,6 +40,8 @@ class Page:
     last_key: Item | None
     count: int
     scanned_count: int
+    #: bytes of the items read before the filter (what DynamoDB charges read capacity for); None if not known
+    scanned_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,8 @@ class TableInfo:
     index_status: dict[str, str] = field(default_factory=dict)
     #: the table's current stream (DynamoDB's LatestStreamArn) while ``spec.stream`` is set
     stream_arn: str | None = None
+    #: when the table was created (seconds since the epoch), where the engine records it
+    created: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,25 @@ class Engine(ABC):
     @abstractmethod
     def add_index(self, table: str, index: Index) -> None:
         """Add a global secondary index to an existing table (backfilled); wait until usable."""
+
+    def drop_index(self, table: str, index: str) -> None:
+        """Delete the global secondary index ``index`` and its entries; wait until it is gone.
+
+        ValidationError when the table has no global index of that name (a local
+        index lives as long as its table, as on DynamoDB).
+        """
+        raise ValidationError(f"the {self.kind} engine ({type(self).__name__}) cannot drop indexes")
+
+    def set_capacity(self, table: str, billing_mode: BillingMode, *, read_capacity: int | None = None,
+                     write_capacity: int | None = None,
+                     index_capacity: Mapping[str, tuple[int, int]] | None = None) -> None:
+        """Switch the billing mode and/or change provisioned throughput; wait until usable.
+
+        PROVISIONED needs ``read_capacity`` and ``write_capacity``; ``index_capacity``
+        gives global indexes (by name) their own (read, write) units, the others
+        keep theirs. PAY_PER_REQUEST clears every capacity. See `TableSpec.with_capacity`.
+        """
+        raise ValidationError(f"the {self.kind} engine ({type(self).__name__}) cannot change capacity")
 
     @abstractmethod
     def set_ttl(self, table: str, attribute: str | None) -> None:

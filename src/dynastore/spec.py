@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal, NamedTuple, Union, cast
 
@@ -242,6 +243,7 @@ class Index:
 
 
 TimestampFormat = Literal["iso", "epoch"]
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 #: What a DynamoDB stream record carries besides the keys (see docs/streams.md).
 StreamViewType = Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
 STREAM_VIEW_TYPES: tuple[str, ...] = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
@@ -274,7 +276,7 @@ class TableSpec:
     sort_key: KeyAttribute | None = None
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
-    billing_mode: Literal["PAY_PER_REQUEST", "PROVISIONED"] = "PAY_PER_REQUEST"
+    billing_mode: BillingMode = "PAY_PER_REQUEST"
     read_capacity: int | None = None
     write_capacity: int | None = None
     version_attribute: str | None = None
@@ -376,6 +378,57 @@ class TableSpec:
         from .errors import ValidationError as VE
 
         raise VE(f"The table does not have the specified index: {name}")
+
+    def with_capacity(self, billing_mode: BillingMode, read_capacity: int | None = None,
+                      write_capacity: int | None = None,
+                      index_capacity: Mapping[str, tuple[int, int]] | None = None) -> TableSpec:
+        """This spec with another billing mode or throughput (what UpdateTable changes).
+
+        PROVISIONED needs both table capacities; ``index_capacity`` sets the
+        named global indexes' own units, the others keep theirs (None: as the
+        table). PAY_PER_REQUEST drops every capacity.
+        """
+        from .errors import ValidationError as VE
+
+        caps = dict(index_capacity or {})
+        globals_ = {ix.name for ix in self.indexes if not ix.local}
+        for name in caps:
+            if name not in globals_:
+                raise VE(f"The table does not have the specified index: {name}")
+        if billing_mode == "PROVISIONED":
+            given = [read_capacity, write_capacity, *(u for pair in caps.values() for u in pair)]
+            if any(type(u) is not int or u < 1 for u in given):
+                raise VE("PROVISIONED billing needs read and write capacity of at least 1 for the table and the "
+                         "indexes given")
+        elif read_capacity is not None or write_capacity is not None or caps:
+            raise VE("PAY_PER_REQUEST billing takes no read or write capacity")
+        def units(ix: Index) -> tuple[int | None, int | None]:
+            r: int | None
+            w: int | None
+            if billing_mode != "PROVISIONED":
+                return None, None
+            if ix.name in caps:
+                r, w = caps[ix.name]
+            elif self.billing_mode == "PROVISIONED":  # an index keeps what it has, even when the table's change
+                r, w = ix.read_capacity or self.read_capacity, ix.write_capacity or self.write_capacity
+            else:
+                r, w = read_capacity, write_capacity
+            return (None, None) if (r, w) == (read_capacity, write_capacity) else (r, w)  # None: as the table
+
+        indexes = tuple(
+            ix if ix.local else dataclasses.replace(ix, read_capacity=units(ix)[0], write_capacity=units(ix)[1])
+            for ix in self.indexes
+        )
+        return dataclasses.replace(self, billing_mode=billing_mode, read_capacity=read_capacity,
+                                   write_capacity=write_capacity, indexes=indexes)
+
+    def without_index(self, name: str) -> TableSpec:
+        """This spec without its global index ``name`` (ValidationError if it has none of that name)."""
+        from .errors import ValidationError as VE
+
+        if not any(ix.name == name and not ix.local for ix in self.indexes):
+            raise VE(f"The table does not have the specified index: {name}")
+        return dataclasses.replace(self, indexes=tuple(ix for ix in self.indexes if ix.name != name))
 
     def server_view(self) -> TableSpec:
         """The part DynamoDB itself stores (client-side behaviours dropped)."""

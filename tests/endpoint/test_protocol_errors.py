@@ -453,6 +453,63 @@ CASES: list[tuple[str, str | None, Any]] = [
     ("create/gsi-short-name", "CreateTable", {**_create("{N}"), "AttributeDefinitions": DEFS + [
         {"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
         {"IndexName": "g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}]}),
+    # --- UpdateTable: billing mode, throughput, index updates ({P}: PROVISIONED 1/1, index by-g 1/1)
+    ("update/to-provisioned-without-throughput", "UpdateTable", {"TableName": "{C}", "BillingMode": "PROVISIONED"}),
+    ("update/to-provisioned-without-index-throughput", "UpdateTable", {
+        "TableName": "{C}", "BillingMode": "PROVISIONED", "ProvisionedThroughput": {"ReadCapacityUnits": 2,
+                                                                                    "WriteCapacityUnits": 2}}),
+    ("update/throughput-on-demand", "UpdateTable", {"TableName": "{T}", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}),
+    ("update/bad-billing-mode", "UpdateTable", {"TableName": "{T}", "BillingMode": "FREE"}),
+    ("update/same-throughput", "UpdateTable", {"TableName": "{P}", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+    ("update/zero-throughput", "UpdateTable", {"TableName": "{P}", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 0, "WriteCapacityUnits": 1}}),
+    ("update/throughput-without-write", "UpdateTable", {"TableName": "{P}", "ProvisionedThroughput": {
+        "ReadCapacityUnits": 2}}),
+    ("update/index-update-missing-index", "UpdateTable", {"TableName": "{P}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "nope", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}}]}),
+    ("update/index-update-without-throughput", "UpdateTable", {"TableName": "{P}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-g"}}]}),
+    ("update/index-update-zero", "UpdateTable", {"TableName": "{P}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 2}}}]}),
+    ("update/index-update-same", "UpdateTable", {"TableName": "{P}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]}),
+    ("update/index-update-on-demand", "UpdateTable", {"TableName": "{C}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}}]}),
+    ("update/empty-index-update", "UpdateTable", {"TableName": "{C}", "GlobalSecondaryIndexUpdates": [{}]}),
+    ("update/no-index-updates", "UpdateTable", {"TableName": "{C}", "GlobalSecondaryIndexUpdates": []}),
+    ("update/two-index-deletes", "UpdateTable", {"TableName": "{C}", "GlobalSecondaryIndexUpdates": [
+        {"Delete": {"IndexName": "x1"}}, {"Delete": {"IndexName": "x2"}}]}),
+    ("create/gsi-without-throughput", "CreateTable", {**_create("{N}"), "BillingMode": "PROVISIONED",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        "AttributeDefinitions": DEFS + [{"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
+            {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "ALL"}}]}),
+    ("create/gsi-zero-throughput", "CreateTable", {**_create("{N}"), "BillingMode": "PROVISIONED",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+        "AttributeDefinitions": DEFS + [{"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
+            {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 0,
+                                                                               "WriteCapacityUnits": 1}}]}),
+    ("create/gsi-throughput-on-demand", "CreateTable", {**_create("{N}"), "AttributeDefinitions": DEFS + [
+        {"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
+        {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+         "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1,
+                                                                           "WriteCapacityUnits": 1}}]}),
+    ("update/create-index-without-throughput", "UpdateTable", {"TableName": "{P}", "AttributeDefinitions": [
+        {"AttributeName": "h", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"}}}]}),
+    ("update/create-index-zero-throughput", "UpdateTable", {"TableName": "{P}", "AttributeDefinitions": [
+        {"AttributeName": "h", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
+        {"Create": {"IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                    "ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 1}}}]}),
+    # the last {P} case: DynamoDB Local switches the table to PAY_PER_REQUEST
+    ("update/on-demand-with-throughput", "UpdateTable", {"TableName": "{P}", "BillingMode": "PAY_PER_REQUEST",
+                                                         "ProvisionedThroughput": {"ReadCapacityUnits": 2,
+                                                                                   "WriteCapacityUnits": 2}}),
     # --- whole-request errors
     ("unknown-operation", "Frobnicate", {}),
     ("missing-target", None, {}),
@@ -565,6 +622,21 @@ KNOWN: dict[str, tuple[str, str]] = {
     "transact-get/no-get": ("ValidationException", "DynamoDB Local calls the whole list null; " + _PREFIX
                             + " and the member's path"),
     "create/bad-stream-view": ("ValidationException", "DynamoDB checks the enum; DynamoDB Local creates the table"),
+    "update/to-provisioned-without-index-throughput": ("ValidationException", "DynamoDB needs every global index's "
+                                                       "throughput in the request that switches to PROVISIONED; "
+                                                       + _FAILS),
+    "update/throughput-on-demand": ("ValidationException", "DynamoDB refuses throughput for a PAY_PER_REQUEST "
+                                                           "table; DynamoDB Local ignores it"),
+    "update/bad-billing-mode": ("ValidationException", _FAILS),
+    "update/index-update-on-demand": ("ValidationException", "DynamoDB refuses index throughput on a "
+                                                             "PAY_PER_REQUEST table; " + _FAILS),
+    "create/gsi-throughput-on-demand": ("ValidationException", "DynamoDB refuses index throughput on a "
+                                                               "PAY_PER_REQUEST table; DynamoDB Local creates it"),
+    "update/create-index-without-throughput": ("ValidationException", "DynamoDB needs a new index's throughput on a "
+                                                                      "PROVISIONED table; " + _FAILS),
+    # the last {P} case: DynamoDB Local switches the table to PAY_PER_REQUEST here
+    "update/on-demand-with-throughput": ("ValidationException", "DynamoDB refuses throughput with PAY_PER_REQUEST; "
+                                                                "DynamoDB Local ignores it and switches"),
 }
 
 #: case id -> why the answers still differ: not yet settled which one is DynamoDB's, or the fix is in shared code
@@ -580,9 +652,13 @@ def names(servers: dict[str, str]) -> Iterator[dict[str, str]]:
                                                  {"AttributeName": "g", "AttributeType": "S"}],
                  "GlobalSecondaryIndexes": [{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                              "Projection": {"ProjectionType": "KEYS_ONLY"}}]}
-    with table_on_each(servers, _create(t)), table_on_each(servers, composite):
+    one = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    provisioned = {**composite, "TableName": unique_name("errs-p"), "BillingMode": "PROVISIONED",
+                   "ProvisionedThroughput": one,
+                   "GlobalSecondaryIndexes": [{**composite["GlobalSecondaryIndexes"][0], "ProvisionedThroughput": one}]}
+    with table_on_each(servers, _create(t)), table_on_each(servers, composite), table_on_each(servers, provisioned):
         # {N}: a fresh name for CreateTable cases (the DynamoDB Local may be shared by several test runs)
-        yield {"T": t, "C": c, "N": unique_name("errs-n")}
+        yield {"T": t, "C": c, "P": provisioned["TableName"], "N": unique_name("errs-n")}
 
 
 def _fill(body: Any, names: dict[str, str]) -> Any:
@@ -591,7 +667,9 @@ def _fill(body: Any, names: dict[str, str]) -> Any:
     if body == "{G-consistent}":
         return {"TableName": names["C"], "IndexName": "by-g", "KeyConditionExpression": "g = :v",
                 "ExpressionAttributeValues": V, "ConsistentRead": True}
-    text = json.dumps(body).replace("{T}", names["T"]).replace("{C}", names["C"]).replace("{N}", names["N"])
+    text = json.dumps(body)
+    for placeholder in ("T", "C", "P", "N"):
+        text = text.replace("{%s}" % placeholder, names[placeholder])
     text = text.replace("{BIG}", BIG)
     return json.loads(text)
 

@@ -58,6 +58,38 @@ def test_tables_persist_in_the_db_file(tmp_path: Path) -> None:
         assert client(server.url, "bob").list_tables()["TableNames"] == []
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["per-key", "shared-db"])
+def test_tags_creation_times_and_table_changes_survive_a_restart(tmp_path: Path, shared: bool) -> None:
+    db = str(tmp_path / "data.db")
+    with EndpointServer("127.0.0.1", 0, db=db, shared_db=shared) as server:
+        c = client(server.url, "alice")
+        desc = c.create_table(TableName="kept", KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST",
+                              Tags=[{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}])["TableDescription"]
+        create(c, "other")
+        arn = desc["TableArn"]
+        c.tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "me"}])
+        c.untag_resource(ResourceArn=arn, TagKeys=["env"])
+        c.tag_resource(ResourceArn=arn.replace("kept", "other"), Tags=[{"Key": "x", "Value": "y"}])
+        c.update_table(TableName="kept", BillingMode="PROVISIONED",
+                       ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 3})
+        tags = c.list_tags_of_resource(ResourceArn=arn)["Tags"]
+        created = c.describe_table(TableName="kept")["Table"]["CreationDateTime"]
+        assert created == desc["CreationDateTime"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("owner", "me"), ("team", "a")]
+    with EndpointServer("127.0.0.1", 0, db=db, shared_db=shared) as server:
+        c = client(server.url, "alice")
+        assert sorted((t["Key"], t["Value"]) for t in c.list_tags_of_resource(ResourceArn=arn)["Tags"]) == [
+            ("owner", "me"), ("team", "a")]
+        table = c.describe_table(TableName="kept")["Table"]
+        assert table["CreationDateTime"] == created
+        assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
+        assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 3
+        # a table deleted and made again starts without the old one's tags
+        c.delete_table(TableName="other")
+        create(c, "other")
+        assert c.list_tags_of_resource(ResourceArn=arn.replace("kept", "other"))["Tags"] == []
+
+
 def test_auth_checks_signatures() -> None:
     with EndpointServer("127.0.0.1", 0, auth_keys={"AKIDGOOD": "s3cret"}) as server:
         assert client(server.url, "AKIDGOOD", "s3cret").list_tables()["TableNames"] == []

@@ -621,8 +621,9 @@ def test_cancellation_reasons_with_items_and_from_message(engine: DynamoDBEngine
         )
         stub.add_client_error(
             "transact_write_items", service_error_code="TransactionCanceledException",
+            # (with a failed condition: a cancellation for conflicts alone is sent again, see _conflicts_retried)
             service_message="Transaction cancelled, please refer cancellation reasons for specific reasons "
-                            "[TransactionConflict, None]",
+                            "[TransactionConflict, ConditionalCheckFailed]",
         )
         from dynastore.engine import TxAction
 
@@ -633,7 +634,7 @@ def test_cancellation_reasons_with_items_and_from_message(engine: DynamoDBEngine
                                                                 ("ConditionalCheckFailed", {"pk": "b", "n": 2})]
         with pytest.raises(TransactionCanceled) as exc:
             engine.transact_write(acts)
-        assert [r.code for r in exc.value.reasons] == ["TransactionConflict", "None"]
+        assert [r.code for r in exc.value.reasons] == ["TransactionConflict", "ConditionalCheckFailed"]
 
 
 def test_expired_credentials_rebuild_the_client_and_retry(store: Store, engine: DynamoDBEngine) -> None:
@@ -720,3 +721,21 @@ def test_waiting_gives_up_after_wait_timeout(server: Server) -> None:
         with pytest.raises(DynastoreError, match="gave up after"):
             e.create_table(SIMPLE)
     e.close()
+
+
+def test_writes_refused_for_conflicts_alone_are_sent_again(engine: DynamoDBEngine) -> None:
+    """DynamoDB refuses a write while a transaction works on the item, and cancels a transaction that
+    overlaps another; nothing was written, so the engine sends it again after a backoff."""
+    from dynastore.engine import TxAction
+
+    conflict = "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]"
+    with Stubber(engine.client) as stub:
+        stub.add_client_error("put_item", service_error_code="TransactionConflictException",
+                              service_message="Transaction is ongoing for the item")
+        stub.add_response("put_item", {})
+        stub.add_client_error("transact_write_items", service_error_code="TransactionCanceledException",
+                              service_message=conflict)
+        stub.add_response("transact_write_items", {})
+        engine.put_item("t", {"pk": "a"})
+        engine.transact_write([TxAction("put", "t", {"pk": "a"}), TxAction("delete", "t", {"pk": "b"})])
+        stub.assert_no_pending_responses()

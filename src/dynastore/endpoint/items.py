@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..engine import BatchGetRequest, TxAction, TxGet, WriteRequest
+from ..codec import type_of
+from ..engine import BatchGetRequest, Page, TxAction, TxGet, WriteRequest
 from ..errors import ConditionFailed, TableNotFound, TransactionCanceled, ValidationError
 from ..expressions import Condition, Path
-from ..expressions.evaluate import validate_update
+from ..engines.sqlite import _return_values as returned_values  # the embedded engine's ReturnValues, mirrored
+from ..expressions.evaluate import apply_update, validate_update
 from ..expressions.parse import Substitutions, parse_condition, parse_key_condition, parse_projection, parse_update
 from ..limits import item_size
-from ..spec import TableSpec
+from ..spec import Index, TableSpec
 from ..table import BaseTable
 from ..validation import check_item, check_key, check_projection
 from . import legacy
@@ -110,43 +113,123 @@ def _key(spec: TableSpec, wire: Any, field: str = "Key") -> dict[str, Any]:
         raise
 
 
-def _capacity(ns: Namespace, req: Json, table: str, units: Callable[[], float]) -> Json:
+@dataclass
+class Units:
+    """Capacity units one request consumed on one table: the table's and each index's."""
+
+    table: float = 0.0
+    indexes: dict[Index, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return self.table + sum(self.indexes.values())
+
+    def add(self, other: Units, factor: float = 1.0) -> None:
+        self.table += other.table * factor
+        for ix, u in other.indexes.items():
+            self.indexes[ix] = self.indexes.get(ix, 0.0) + u * factor
+
+
+def _capacity(ns: Namespace, req: Json, table: str, units: Callable[[], Units | float]) -> Json:
     return _capacities(req, lambda: {table: units()}, single=True)
 
 
-def _capacities(req: Json, units: Callable[[], dict[str, float]], *, single: bool = False) -> Json:
+def _capacities(req: Json, units: Callable[[], dict[str, Units | float]], *, single: bool = False) -> Json:
     """``ConsumedCapacity``: one entry, or (batches, transactions) a list with one per table.
 
     ``units`` is only called when the request asks for capacity: sizing every item read or
     written is the cost of the answer, not of the operation (most requests never ask).
+    INDEXES itemises the table and each index that consumed units.
     """
     mode = one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE")
     if mode == "NONE":
         return {}
     out = []
     for table, u in units().items():
-        c: Json = {"TableName": table, "CapacityUnits": u}
+        if not isinstance(u, Units):
+            u = Units(u)
+        c: Json = {"TableName": table, "CapacityUnits": u.total}
         if mode == "INDEXES":
-            c["Table"] = {"CapacityUnits": u}
+            c["Table"] = {"CapacityUnits": u.table}
+            for ix, n in u.indexes.items():
+                c.setdefault("LocalSecondaryIndexes" if ix.local else "GlobalSecondaryIndexes", {})[ix.name] = {
+                    "CapacityUnits": n}
         out.append(c)
     return {"ConsumedCapacity": out[0] if single else out}
 
 
-def _per_table(pairs: Sequence[tuple[str, float]], factor: float = 1.0) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _per_table(pairs: Sequence[tuple[str, Units | float]], factor: float = 1.0) -> dict[str, Units | float]:
+    out: dict[str, Units] = {}
     for table, u in pairs:
-        out[table] = out.get(table, 0.0) + u * factor
-    return out
+        out.setdefault(table, Units()).add(u if isinstance(u, Units) else Units(u), factor)
+    return dict(out)
+
+
+def _index_entry(spec: TableSpec, ix: Index, item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``item``'s entry in ``ix`` as projected, or None when it is not in that (sparse) index."""
+    if item is None:
+        return None
+    for k in (ix.partition_key, ix.sort_key):
+        if k is not None and type_of(item.get(k.name)) != k.type:
+            return None
+    if ix.projection == "ALL":
+        return item
+    names = {*spec.table_key_names(), *(k.name for k in (ix.partition_key, ix.sort_key) if k is not None)}
+    if ix.projection != "KEYS_ONLY":
+        names.update(ix.projection)
+    return {k: v for k, v in item.items() if k in names}
+
+
+def _write_capacity(spec: TableSpec, old: dict[str, Any] | None, new: dict[str, Any] | None) -> Units:
+    """DynamoDB's write units for replacing ``old`` by ``new`` (None: absent): 1 KB units of the larger
+    item for the table, and for each index whose entry changes, its entry's units (twice when the
+    entry's key changes: a delete and a put), as DynamoDB documents for global indexes."""
+    units = Units(_write_units(new, old))
+    for ix in spec.indexes:
+        before, after = _index_entry(spec, ix, old), _index_entry(spec, ix, new)
+        if before == after:
+            continue
+        keys = [k.name for k in (ix.partition_key, ix.sort_key) if k is not None]
+        moved = before is not None and after is not None and any(before[k] != after[k] for k in keys)
+        changed = [e for e in ((before, after) if moved else (after if after is not None else before,)) if e]
+        units.indexes[ix] = sum(_write_units(e) for e in changed)
+    return units
+
+
+def _metrics_asked(req: Json) -> bool:
+    return one_of(req, "ReturnItemCollectionMetrics", ("SIZE", "NONE"), "NONE") == "SIZE"
+
+
+def _check_return_members(req: Json) -> None:
+    """What to return is checked before a batch or transaction writes, so a bad value writes nothing."""
+    one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE")
+    _metrics_asked(req)
+
+
+def _collection(spec: TableSpec, key: dict[str, Any]) -> Json | None:
+    """The item collection ``key`` is written in: only tables with local indexes have them to report."""
+    if not any(ix.local for ix in spec.indexes):
+        return None
+    pk = spec.partition_key.name
+    return {"ItemCollectionKey": {pk: encode_value(key[pk])}, "SizeEstimateRangeGB": [0.0, 1.0]}
 
 
 def _collection_metrics(r: _Request, key: dict[str, Any]) -> Json:
-    """ReturnItemCollectionMetrics=SIZE: only tables with local indexes have item collections to report."""
-    if one_of(r.req, "ReturnItemCollectionMetrics", ("SIZE", "NONE"), "NONE") == "NONE" or not any(
-            ix.local for ix in r.spec.indexes):
+    """ReturnItemCollectionMetrics=SIZE of a single write."""
+    metrics = _collection(r.spec, key) if _metrics_asked(r.req) else None
+    return {"ItemCollectionMetrics": metrics} if metrics is not None else {}
+
+
+def _collections_metrics(ns: Namespace, req: Json, writes: Sequence[tuple[str, dict[str, Any]]]) -> Json:
+    """ReturnItemCollectionMetrics=SIZE of a batch or a transaction: per table, one entry per item written."""
+    if not _metrics_asked(req):
         return {}
-    pk = r.spec.partition_key.name
-    return {"ItemCollectionMetrics": {"ItemCollectionKey": {pk: encode_value(key[pk])},
-                                      "SizeEstimateRangeGB": [0.0, 1.0]}}
+    out: dict[str, list[Json]] = {}
+    for table, key in writes:
+        metrics = _collection(ns.spec(table), key)
+        if metrics is not None:
+            out.setdefault(table, []).append(metrics)
+    return {"ItemCollectionMetrics": out} if out else {}
 
 
 def _write_units(*items: dict[str, Any] | None) -> float:
@@ -198,11 +281,13 @@ def _replace(ns: Namespace, r: _Request, key: dict[str, Any], new: dict[str, Any
     if rv not in ("NONE", "ALL_OLD"):
         raise ValidationError("Return values set to invalid value")
     try:
-        old = write(condition=cond, return_old=True, return_item_on_failure=_rv_on_failure(r.req))
+        _check_return_members(r.req)
+        with ns.in_flight.writes([marker(r.name, {k: key[k] for k in r.spec.table_key_names()})]):
+            old = write(condition=cond, return_old=True, return_item_on_failure=_rv_on_failure(r.req))
     except ConditionFailed as e:
         raise _failed(e) from None
     out: Json = {"Attributes": encode_item(old)} if rv == "ALL_OLD" and old else {}
-    return out | _capacity(ns, r.req, r.name, lambda: _write_units(new, old)) | _collection_metrics(r, key)
+    return out | _capacity(ns, r.req, r.name, lambda: _write_capacity(r.spec, old, new)) | _collection_metrics(r, key)
 
 
 def get_item(ns: Namespace, req: Json) -> Json:
@@ -231,9 +316,19 @@ def update_item(ns: Namespace, req: Json) -> Json:
     if actions:
         validate_update(actions, r.spec.table_key_names())
     rv = one_of(req, "ReturnValues", _RETURN, "NONE")
+    # Capacity is charged for the item before and after (and the index entries they change): when it is
+    # asked for, the engine returns the old item and the new one is made from it as the engine made it.
+    sized = one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE") != "NONE"
+    old = new = None
     try:
-        out = ns.engine.update_item(r.name, key, actions, condition=cond, return_values=rv,  # type: ignore[arg-type]
-                                    return_item_on_failure=_rv_on_failure(req))
+        _check_return_members(req)
+        with ns.in_flight.writes([marker(r.name, key)]):
+            out = ns.engine.update_item(r.name, key, actions, condition=cond,
+                                        return_values="ALL_OLD" if sized else rv,  # type: ignore[arg-type]
+                                        return_item_on_failure=_rv_on_failure(req))
+        if sized:
+            old, new = out, apply_update(out if out is not None else dict(key), actions)
+            out = returned_values(rv, old, new, actions)
     except ConditionFailed as e:
         raise _failed(e) from None
     except ValidationError as e:
@@ -241,7 +336,7 @@ def update_item(ns: Namespace, req: Json) -> Json:
             raise ValidationError("Item size to update has exceeded the maximum allowed size") from None
         raise
     res: Json = {"Attributes": encode_item(out)} if rv != "NONE" and out else {}
-    return res | _capacity(ns, req, r.name, lambda: _write_units(out or key)) | _collection_metrics(r, key)
+    return res | _capacity(ns, req, r.name, lambda: _write_capacity(r.spec, old, new)) | _collection_metrics(r, key)
 
 
 def delete_item(ns: Namespace, req: Json) -> Json:
@@ -291,14 +386,20 @@ def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition |
     return checks, flt, paths, select == "COUNT"
 
 
-def _page_out(ns: Namespace, r: _Request, page: Any, count_only: bool, consistent: bool) -> Json:
+def _page_out(ns: Namespace, r: _Request, page: Page, count_only: bool, consistent: bool, index: str | None) -> Json:
     out: Json = {"Count": page.count, "ScannedCount": page.scanned_count}
     if not count_only:
         out["Items"] = [encode_item(i) for i in page.items]
     if page.last_key is not None:
         out["LastEvaluatedKey"] = encode_item(page.last_key)
-    return out | _capacity(ns, r.req, r.name, lambda: _read_units(
-        sum(item_size(i) for i in page.items) if not count_only else 0, consistent))
+
+    def units() -> Units:
+        # DynamoDB charges what was read before the filter: the sizes summed, then rounded up to 4 KB units
+        read = page.scanned_bytes if page.scanned_bytes is not None else sum(item_size(i) for i in page.items)
+        u = math.ceil(read / 4096) * (1.0 if consistent else 0.5)
+        return Units(u) if index is None else Units(0.0, {r.spec.index(index): u})
+
+    return out | _capacity(ns, r.req, r.name, units)
 
 
 def query(ns: Namespace, req: Json) -> Json:
@@ -337,7 +438,7 @@ def query(ns: Namespace, req: Json) -> Json:
     page = ns.engine.query(r.name, kc, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
                            reverse=req.get("ScanIndexForward") is False, start_key=start, consistent=consistent,
                            count_only=count_only)
-    return _page_out(ns, r, page, count_only, consistent)
+    return _page_out(ns, r, page, count_only, consistent, index)
 
 
 def _start(r: _Request, checks: BaseTable, index: str | None) -> dict[str, Any] | None:
@@ -371,7 +472,7 @@ def scan(ns: Namespace, req: Json) -> Json:
     page = ns.engine.scan(r.name, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
                           start_key=_start(r, checks, index), segment=segment, total_segments=total,
                           consistent=consistent, count_only=count_only)
-    return _page_out(ns, r, page, count_only, consistent)
+    return _page_out(ns, r, page, count_only, consistent, index)
 
 
 # -- batches ----------------------------------------------------------------------------------
@@ -405,14 +506,16 @@ def batch_get_item(ns: Namespace, req: Json) -> Json:
             out["UnprocessedKeys"][t] = body | {"Keys": [encode_item(k) for k in keys]}
     for t in requests:
         out["Responses"].setdefault(t, [])
-    return out | _capacities(req, lambda: _per_table([(t, _read_units(item_size(i), requests[t].consistent))
-                                                      for t, items in found.items() for i in items]))
+    # each item found rounded up on its own; a table where none was found is there with 0 units
+    return out | _capacities(req, lambda: _per_table([(t, 0.0) for t in requests] + [
+        (t, _read_units(item_size(i), requests[t].consistent)) for t, items in found.items() for i in items]))
 
 
 def batch_write_item(ns: Namespace, req: Json) -> Json:
     if not req.get("RequestItems"):
         raise ValidationError("BatchWriteItem cannot have a null or no requests set")
     requests: dict[str, list[WriteRequest]] = {}
+    markers: list[str] = []
     total = 0
     for name, writes in req["RequestItems"].items():
         spec = ns.spec(name)
@@ -439,19 +542,26 @@ def batch_write_item(ns: Namespace, req: Json) -> Json:
             else:
                 key = _key(spec, w["DeleteRequest"].get("Key"))
                 out.append(WriteRequest("delete", key))
-            marker = repr(sorted(key.items()))
-            if marker in seen:
+            item_marker = marker(name, key)
+            if item_marker in seen:
                 raise ValidationError("Provided list of item keys contains duplicates")
-            seen.add(marker)
+            seen.add(item_marker)
+            markers.append(item_marker)
         requests[name] = out
-    unprocessed = ns.engine.batch_write(requests)
+    _check_return_members(req)
+    writes = [(t, w) for t, ws in requests.items() for w in ws]
+    with ns.in_flight.writes(markers, refuse=False):
+        olds = _olds(ns, req, [(t, w.item if w.kind == "delete" else _key_of(ns, t, w.item)) for t, w in writes])
+        unprocessed = ns.engine.batch_write(requests)
     back: Json = {}
     for t, ws in unprocessed.items():
         if ws:
             back[t] = [{"PutRequest": {"Item": encode_item(w.item)}} if w.kind == "put"
                        else {"DeleteRequest": {"Key": encode_item(w.item)}} for w in ws]
     return {"UnprocessedItems": back} | _capacities(req, lambda: _per_table(
-        [(t, _write_units(w.item if w.kind == "put" else None)) for t, ws in requests.items() for w in ws]))
+        [(t, _write_capacity(ns.spec(t), old, w.item if w.kind == "put" else None))
+         for (t, w), old in zip(writes, olds, strict=True)])
+    ) | _collections_metrics(ns, req, [(t, w.item) for t, w in writes])
 
 
 # -- transactions -----------------------------------------------------------------------------
@@ -503,13 +613,17 @@ def _canceled(e: TransactionCanceled) -> ApiError:
                     extra={"CancellationReasons": reasons})
 
 
-def _no_item_twice(ns: Namespace, keys: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    seen: set[str] = set()
-    for table, key in keys:
-        marker = table + repr(sorted(key.items()))
-        if marker in seen:
-            raise ValidationError("Transaction request cannot include multiple operations on one item")
-        seen.add(marker)
+def marker(table: str, key: dict[str, Any]) -> str:
+    """One item of one table, as a string (for `Namespace.in_flight` and the duplicate checks)."""
+    return table + "\0" + repr(sorted(key.items()))
+
+
+def _no_item_twice(ns: Namespace, keys: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The items' markers, in order; ValidationError when one is there twice."""
+    markers = [marker(table, key) for table, key in keys]
+    if len(set(markers)) < len(markers):
+        raise ValidationError("Transaction request cannot include multiple operations on one item")
+    return markers
 
 
 def _tx_items(req: Json) -> Sequence[Json]:
@@ -551,15 +665,40 @@ def transact_write_items(ns: Namespace, req: Json) -> Json:
     if token is not None and not 1 <= len(str(token)) <= 36:
         raise ValidationError(f"1 validation error detected: Value '{token}' at 'clientRequestToken' failed to "
                               "satisfy constraint: Member must have length less than or equal to 36")
-    _no_item_twice(ns, [(a.table, a.item if a.kind != "put" else {
-        k: a.item[k] for k in ns.spec(a.table).table_key_names()}) for a in actions])
+    keys = [(a.table, a.item if a.kind != "put" else _key_of(ns, a.table, a.item)) for a in actions]
+    markers = _no_item_twice(ns, keys)
+    _check_return_members(req)
     try:
-        ns.engine.transact_write(actions, token=token)
+        with ns.in_flight.transaction(markers, write=True, token=token):
+            olds = _olds(ns, req, keys)
+            ns.engine.transact_write(actions, token=token)
     except TransactionCanceled as e:
         raise _canceled(e) from None
+
+    def units(a: TxAction, old: dict[str, Any] | None) -> Units:
+        if a.kind == "check":
+            return Units(1.0)
+        new = a.item if a.kind == "put" else None if a.kind == "delete" else apply_update(
+            old if old is not None else dict(a.item), a.actions)
+        return _write_capacity(ns.spec(a.table), old, new)
+
     # A transaction costs each write twice (prepare and commit), as on DynamoDB.
-    return _capacities(req, lambda: _per_table([(a.table, _write_units(a.item if a.kind == "put" else None))
-                                                for a in actions], factor=2.0))
+    return _capacities(req, lambda: _per_table([(a.table, units(a, old)) for a, old in zip(actions, olds, strict=True)],
+                                               factor=2.0)) | _collections_metrics(
+        ns, req, [(a.table, a.item) for a in actions if a.kind != "check"])
+
+
+def _key_of(ns: Namespace, table: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ns.spec(table).table_key_names()}
+
+
+def _olds(ns: Namespace, req: Json, keys: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any] | None]:
+    """The items a batch or transaction is about to write over, for its ConsumedCapacity (read only when the
+    request asks for it: the write itself does not need them). A write by another client in between would
+    only make the figure stale."""
+    if one_of(req, "ReturnConsumedCapacity", _CAPACITY, "NONE") == "NONE":
+        return [None] * len(keys)
+    return ns.engine.transact_get([TxGet(t, k) for t, k in keys])
 
 
 def transact_get_items(ns: Namespace, req: Json) -> Json:
@@ -575,9 +714,10 @@ def transact_get_items(ns: Namespace, req: Json) -> Json:
         return TxGet(r.name, key, paths)
 
     gets: list[TxGet] = _each_or_cancel(_tx_items(req), get)
-    _no_item_twice(ns, [(g.table, g.key) for g in gets])
+    markers = _no_item_twice(ns, [(g.table, g.key) for g in gets])
     try:
-        items = ns.engine.transact_get(gets)
+        with ns.in_flight.transaction(markers, write=False):
+            items = ns.engine.transact_get(gets)
     except TableNotFound:
         raise not_found() from None
     except TransactionCanceled as e:

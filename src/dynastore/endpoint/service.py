@@ -5,15 +5,148 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from ..engine import Engine
 from ..spec import TableSpec
 from . import items, streams, tables
-from .wire import Json
+from .wire import ApiError, Json
 
 #: DynamoDB Local's account id, which clients see in ARNs
 ACCOUNT = "000000000000"
+
+
+class Tags:
+    """The tags of a namespace's tables, by table name.
+
+    Kept in the embedded engine's own database (a table of the endpoint's next
+    to the engine's catalogue, written in the engine's write transactions), so
+    they live as long as the tables; in memory for an engine without one.
+    """
+
+    _SCHEMA = ("CREATE TABLE IF NOT EXISTS _dynastore_endpoint_tags ("
+               "tbl TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (tbl, key))")
+
+    def __init__(self, engine: Engine):
+        self._db: Any = engine if hasattr(engine, "write_transaction") and hasattr(engine, "read_connection") else None
+        self._memory: dict[str, dict[str, str]] = {}
+        if self._db is not None:
+            with self._db.write_transaction() as conn:
+                conn.execute(self._SCHEMA)
+
+    def of(self, table: str) -> dict[str, str]:
+        if self._db is None:
+            return dict(self._memory.get(table, {}))
+        with self._db.read_connection() as conn:
+            rows = conn.execute("SELECT key, value FROM _dynastore_endpoint_tags WHERE tbl=? ORDER BY rowid",
+                                (table,)).fetchall()
+        return dict(rows)
+
+    def add(self, table: str, tags: dict[str, str]) -> None:
+        if self._db is None:
+            self._memory.setdefault(table, {}).update(tags)
+            return
+        with self._db.write_transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO _dynastore_endpoint_tags VALUES (?,?,?)",
+                             [(table, k, v) for k, v in tags.items()])
+
+    def remove(self, table: str, keys: list[str] | None = None) -> None:
+        """Take off ``keys`` (all of the table's tags when None)."""
+        if self._db is None:
+            if keys is None:
+                self._memory.pop(table, None)
+            for k in keys or ():
+                self._memory.get(table, {}).pop(k, None)
+            return
+        with self._db.write_transaction() as conn:
+            if keys is None:
+                conn.execute("DELETE FROM _dynastore_endpoint_tags WHERE tbl=?", (table,))
+            else:
+                conn.executemany("DELETE FROM _dynastore_endpoint_tags WHERE tbl=? AND key=?", [(table, k) for k in keys])
+
+
+#: what DynamoDB says of an item another request in progress is working on
+ONGOING = "Transaction is ongoing for the item"
+
+
+class InFlight:
+    """The items that transactions and writes in progress in one namespace are working on.
+
+    The embedded engine runs writes one at a time, so nothing ever conflicts
+    inside it; what DynamoDB refuses is overlap in time. The endpoint records
+    each item of a TransactWriteItems, and of a PutItem / UpdateItem /
+    DeleteItem / BatchWriteItem, from the moment its request is checked until
+    the engine has finished it, and refuses what DynamoDB documents as conflicts:
+
+    - a PutItem / UpdateItem / DeleteItem of an item a TransactWriteItems in
+      progress includes: ``TransactionConflictException``;
+    - a TransactWriteItems including such an item: cancelled, reason ``TransactionConflict``;
+    - a TransactGetItems of an item a TransactWriteItems or single write in
+      progress includes: cancelled, reason ``TransactionConflict``;
+    - a TransactWriteItems with the ``ClientRequestToken`` of one in progress:
+      ``TransactionInProgressException``.
+
+    An item is a ``(table, key)`` marker (see `items.marker`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._transactions: Counter[str] = Counter()
+        self._writes: Counter[str] = Counter()
+        self._tokens: set[str] = set()
+
+    @contextmanager
+    def transaction(self, markers: Sequence[str], *, write: bool, token: str | None = None) -> Iterator[None]:
+        """A TransactWriteItems (``write``) or TransactGetItems of ``markers`` in progress within the block.
+
+        A TransactWriteItems with the ``ClientRequestToken`` of one in progress is refused with
+        ``TransactionInProgressException`` (once it is over, the token answers idempotently).
+        """
+        with self._lock:
+            if token is not None and token in self._tokens:
+                raise ApiError("TransactionInProgressException",
+                               "The transaction with the given request token is already in progress.")
+            busy = [m in self._transactions or (not write and m in self._writes) for m in markers]
+            if any(busy):
+                reasons: list[Json] = [{"Code": "TransactionConflict", "Message": ONGOING} if b else {"Code": "None"}
+                                       for b in busy]
+                codes = ", ".join(r["Code"] for r in reasons)
+                raise ApiError("TransactionCanceledException", "Transaction cancelled, please refer cancellation "
+                               f"reasons for specific reasons [{codes}]", extra={"CancellationReasons": reasons})
+            if write:
+                self._transactions.update(markers)
+            if token is not None:
+                self._tokens.add(token)
+        try:
+            yield
+        finally:
+            if write:
+                self._release(self._transactions, markers)
+            if token is not None:
+                with self._lock:
+                    self._tokens.discard(token)
+
+    @contextmanager
+    def writes(self, markers: Sequence[str], *, refuse: bool = True) -> Iterator[None]:
+        """Single writes (or a batch's, ``refuse=False``: not refused, but seen by transactions) in progress."""
+        with self._lock:
+            if refuse and any(m in self._transactions for m in markers):
+                raise ApiError("TransactionConflictException", ONGOING)
+            self._writes.update(markers)
+        try:
+            yield
+        finally:
+            self._release(self._writes, markers)
+
+    def _release(self, held: Counter[str], markers: Sequence[str]) -> None:
+        with self._lock:
+            held.subtract(markers)
+            for m in markers:
+                if held.get(m, 0) <= 0:
+                    held.pop(m, None)
 
 
 class Namespace:
@@ -25,8 +158,9 @@ class Namespace:
         #: run requests on the connection's own thread: an in-memory engine has one connection for all threads,
         #: so there are no per-thread SQLite connections to leak, and the worker hand-off (~50 us) is saved
         self.inline = getattr(engine, "kind", None) == "memory"
-        # Tags and creation times are kept in memory: the engine has no place for them.
-        self.tags: dict[str, dict[str, str]] = {}
+        self.tags = Tags(engine)
+        self.in_flight = InFlight()
+        #: creation times of tables whose engine does not record them (see `TableInfo.created`)
         self._created: dict[str, float] = {}
         self._specs: dict[str, TableSpec] = {}
         self._started = round(time.time(), 3)

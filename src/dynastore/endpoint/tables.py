@@ -97,7 +97,7 @@ def spec_from_request(req: Json) -> TableSpec:
             raise ValidationError("Local Secondary indices must have the same hash key as the main table")
         indexes.append(Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), True))
     for ix in req.get("GlobalSecondaryIndexes") or ():
-        indexes.append(_gsi(ix, keys))
+        indexes.append(_gsi(ix, keys, billing))
     for kind, field in (("global", "GlobalSecondaryIndexes"), ("local", "LocalSecondaryIndexes")):
         names = [ix.get("IndexName") for ix in req.get(field) or ()]
         if len(set(names)) < len(names):
@@ -127,11 +127,17 @@ def _stream(req: Json) -> Json:
     return stream
 
 
-def _gsi(ix: Json, keys: Any) -> Index:
+def _gsi(ix: Json, keys: Any, billing: str) -> Index:
+    """A global index of CreateTable or UpdateTable (``Create``) on a table billed ``billing``."""
     ipk, isk = keys(ix.get("KeySchema"))
-    tp = ix.get("ProvisionedThroughput") or {}
-    return Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), False,
-                 tp.get("ReadCapacityUnits"), tp.get("WriteCapacityUnits"))
+    tp = ix.get("ProvisionedThroughput")
+    if billing == "PROVISIONED" and tp is None:
+        raise ValidationError("No provisioned throughput specified for the global secondary index")
+    if billing == "PAY_PER_REQUEST" and tp is not None:
+        raise ValidationError(_INVALID + f"ProvisionedThroughput should not be specified for index: {ix['IndexName']} "
+                              "when BillingMode is PAY_PER_REQUEST")
+    read, write = _units(tp, _INDEX_UNITS) if tp is not None else (None, None)
+    return Index(ix["IndexName"], ipk, isk, _projection(ix.get("Projection")), False, read, write)
 
 
 def _projection(p: Json | None) -> Any:
@@ -157,7 +163,7 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
     """DescribeTable's ``Table`` for ``info``."""
     spec = info.spec
     arn = ns.table_arn(spec.name)
-    created = ns.created_at(spec.name)
+    created = round(info.created, 3) if info.created is not None else ns.created_at(spec.name)
     types: dict[str, str] = {}
     for k in spec.key_attributes():
         types.setdefault(k.name, k.type)
@@ -219,8 +225,9 @@ def create_table(ns: Namespace, req: Json) -> Json:
         raise ApiError("ResourceInUseException", f"Table already exists: {spec.name}") from None
     ns.forget(spec.name)
     ns.table_created(spec.name)
+    ns.tags.remove(spec.name)  # a table of the same name deleted behind the endpoint's back leaves none behind
     if req.get("Tags"):
-        ns.tags[ns.table_arn(spec.name)] = {t["Key"]: t["Value"] for t in req["Tags"]}
+        ns.tags.add(spec.name, {t["Key"]: t["Value"] for t in req["Tags"]})
     return {"TableDescription": describe(ns, ns.engine.describe_table(spec.name))}
 
 
@@ -237,7 +244,7 @@ def delete_table(ns: Namespace, req: Json) -> Json:
     except TableNotFound:
         raise not_found() from None
     ns.forget(name)
-    ns.tags.pop(ns.table_arn(name), None)
+    ns.tags.remove(name)
     desc["TableStatus"] = "DELETING"
     return {"TableDescription": desc}
 
@@ -245,8 +252,58 @@ def delete_table(ns: Namespace, req: Json) -> Json:
 def update_table(ns: Namespace, req: Json) -> Json:
     name = table_name(req)
     info = info_of(ns, name)
+    if not any(req.get(k) is not None for k in ("ProvisionedThroughput", "BillingMode", "GlobalSecondaryIndexUpdates",
+                                                "StreamSpecification", "SSESpecification", "ReplicaUpdates",
+                                                "TableClass", "DeletionProtectionEnabled")):
+        raise ValidationError("Nothing to update")
+    updates = list(req.get("GlobalSecondaryIndexUpdates") or ())
+    if req.get("GlobalSecondaryIndexUpdates") is not None and not updates and len(
+            [k for k in req if k not in ("TableName", "AttributeDefinitions")]) == 1:
+        raise ValidationError("Nothing to update")
+    for u in updates:
+        if not u or not any(u.get(k) for k in ("Create", "Update", "Delete")):
+            raise ValidationError("Update global secondary index action is null")
+    if sum(1 for u in updates if u.get("Create") or u.get("Delete")) > 1:
+        raise ApiError("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or "
+                       "deleted simultaneously per table")
+    # everything is checked before anything changes
+    capacity = _capacity_change(info.spec, req, updates)
+    created = [_new_index(info.spec, req, u["Create"]) for u in updates if u.get("Create")]
+    stream = _stream(req) if req.get("StreamSpecification") is not None else None
+    ns.forget(name)
+    try:
+        for u in updates:
+            if u.get("Delete"):
+                _drop_index(ns, name, u["Delete"].get("IndexName"))
+        if capacity is not None:
+            ns.engine.set_capacity(name, **capacity)
+        for index in created:
+            try:
+                ns.engine.add_index(name, index)
+            except ValidationError as e:
+                if e.message.startswith("Attempting to create an index which already exists"):
+                    raise ValidationError("Attempting to create an index which already exists") from None
+                raise
+        if stream is not None:
+            ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
+    finally:
+        ns.forget(name)  # again: a request in the meantime may have cached the old spec
+    return {"TableDescription": describe(ns, info_of(ns, name))}
+
+
+def _drop_index(ns: Namespace, table: str, index: Any) -> None:
+    try:
+        ns.engine.drop_index(table, index)
+    except ValidationError:  # no global index of that name
+        raise ApiError("ResourceNotFoundException", "Requested resource not found") from None
+
+
+def _new_index(spec: TableSpec, req: Json, create: Json) -> Index:
+    """The global index an UpdateTable ``Create`` asks for, checked."""
+    if any(ix.name == create.get("IndexName") for ix in spec.indexes):
+        raise ValidationError("Attempting to create an index which already exists")
     types = {d["AttributeName"]: d["AttributeType"] for d in req.get("AttributeDefinitions") or ()}
-    for k in info.spec.key_attributes():
+    for k in spec.key_attributes():
         types.setdefault(k.name, k.type)
 
     def keys(schema: Any) -> tuple[KeyAttribute, KeyAttribute | None]:
@@ -264,29 +321,57 @@ def update_table(ns: Namespace, req: Json) -> Json:
         assert pk is not None
         return pk, sk
 
-    if not any(req.get(k) is not None for k in ("ProvisionedThroughput", "BillingMode", "GlobalSecondaryIndexUpdates",
-                                                "StreamSpecification", "SSESpecification", "ReplicaUpdates",
-                                                "TableClass", "DeletionProtectionEnabled")):
-        raise ValidationError("Nothing to update")
-    ns.forget(name)
-    for u in req.get("GlobalSecondaryIndexUpdates") or ():
-        if "Create" in u:
-            try:
-                ns.engine.add_index(name, _gsi(u["Create"], keys))
-            except ValidationError as e:
-                if e.message.startswith("Attempting to create an index which already exists"):
-                    raise ValidationError("Attempting to create an index which already exists") from None
-                raise
-        elif "Delete" in u and not any(ix.name == (u["Delete"] or {}).get("IndexName") for ix in info.spec.indexes):
-            raise ApiError("ResourceNotFoundException", "Requested resource not found")
-        else:
-            raise ApiError("ValidationException", "dynastore endpoint: only GlobalSecondaryIndexUpdates Create is "
-                           "supported so far")
-    stream = _stream(req) if req.get("StreamSpecification") is not None else None
-    if stream is not None:
-        ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
-    ns.forget(name)  # again: a request in the meantime may have cached the old spec
-    return {"TableDescription": describe(ns, info_of(ns, name))}
+    return _gsi(create, keys, one_of(req, "BillingMode", _BILLING, spec.billing_mode))
+
+
+_TABLE_UNITS = "Table read and write throughput must be at least 1, and cannot be null"
+_INDEX_UNITS = "Global Secondary Index's read and write throughput must be at least 1, and cannot be null"
+_UNCHANGED = "The requested throughput value equals the current value"
+
+
+def _units(tp: Json, words: str) -> tuple[int, int]:
+    read, write = tp.get("ReadCapacityUnits"), tp.get("WriteCapacityUnits")
+    if type(read) is not int or type(write) is not int or read < 1 or write < 1:
+        raise ValidationError(words)
+    return read, write
+
+
+def _capacity_change(spec: TableSpec, req: Json, updates: list[Json]) -> dict[str, Any] | None:
+    """`Engine.set_capacity`'s arguments for UpdateTable's ``BillingMode`` / ``ProvisionedThroughput`` / index
+    ``Update``s, checked as DynamoDB checks them; None when they change nothing."""
+    mode = one_of(req, "BillingMode", _BILLING, spec.billing_mode)
+    tp = req.get("ProvisionedThroughput")
+    changes = [u["Update"] for u in updates if u.get("Update")]
+    gone = {(u.get("Delete") or {}).get("IndexName") for u in updates}
+    if mode == "PAY_PER_REQUEST":
+        if tp is not None or changes:
+            raise ValidationError(_INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
+                                  "BillingMode is PAY_PER_REQUEST")
+        return None if spec.billing_mode == mode else {"billing_mode": mode}
+    switching = spec.billing_mode != mode
+    if tp is None and switching:
+        raise ValidationError("No provisioned throughput specified for the table")
+    read, write = _units(tp, _TABLE_UNITS) if tp is not None else (spec.read_capacity, spec.write_capacity)
+    if tp is not None and not switching and (read, write) == (spec.read_capacity, spec.write_capacity):
+        raise ValidationError(_UNCHANGED)
+    globals_ = {ix.name: ix for ix in spec.indexes if not ix.local}
+    index_units: dict[str, tuple[int, int]] = {}
+    for change in changes:
+        ix = globals_.get(change.get("IndexName"))
+        if ix is None:
+            raise ValidationError("Invalid global secondary index name")
+        if change.get("ProvisionedThroughput") is None:
+            raise ValidationError("No provisioned throughput specified for the global secondary index")
+        units = _units(change["ProvisionedThroughput"], _INDEX_UNITS)
+        if not switching and units == (ix.read_capacity or spec.read_capacity, ix.write_capacity or spec.write_capacity):
+            raise ValidationError(_UNCHANGED)
+        index_units[ix.name] = units
+    if switching:
+        for ix_name in globals_:
+            if ix_name not in index_units and ix_name not in gone:
+                raise ValidationError(_INVALID + f"ProvisionedThroughput must be specified for index: {ix_name}")
+    index_units = {n: u for n, u in index_units.items() if n not in gone}
+    return {"billing_mode": mode, "read_capacity": read, "write_capacity": write, "index_capacity": index_units}
 
 
 def list_tables(ns: Namespace, req: Json) -> Json:
@@ -329,30 +414,31 @@ def describe_ttl(ns: Namespace, req: Json) -> Json:
 
 
 def _arn_table(ns: Namespace, req: Json) -> str:
+    """The name of the (existing) table ``ResourceArn`` names."""
     required(req, "ResourceArn")
     arn = req["ResourceArn"]
     prefix = ns.table_arn("")
     if not isinstance(arn, str) or not arn.startswith(prefix):
         raise ValidationError(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-    info_of(ns, arn[len(prefix):].split("/", 1)[0])
-    return arn
+    name = arn[len(prefix):].split("/", 1)[0]
+    info_of(ns, name)
+    return name
 
 
 def tag_resource(ns: Namespace, req: Json) -> Json:
-    arn = _arn_table(ns, req)
+    table = _arn_table(ns, req)
     required(req, "Tags")
-    ns.tags.setdefault(arn, {}).update({t["Key"]: t["Value"] for t in req["Tags"]})
+    ns.tags.add(table, {t["Key"]: t["Value"] for t in req["Tags"]})
     return {}
 
 
 def untag_resource(ns: Namespace, req: Json) -> Json:
-    arn = _arn_table(ns, req)
+    table = _arn_table(ns, req)
     required(req, "TagKeys")
-    for k in req["TagKeys"]:
-        ns.tags.get(arn, {}).pop(k, None)
+    ns.tags.remove(table, list(req["TagKeys"]))
     return {}
 
 
 def list_tags(ns: Namespace, req: Json) -> Json:
-    arn = _arn_table(ns, req)
-    return {"Tags": [{"Key": k, "Value": v} for k, v in ns.tags.get(arn, {}).items()]}
+    table = _arn_table(ns, req)
+    return {"Tags": [{"Key": k, "Value": v} for k, v in ns.tags.of(table).items()]}

@@ -40,10 +40,11 @@ blob store), so that one credential refresh rebuilds all their clients.
 from __future__ import annotations
 
 import os
+import random
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -58,11 +59,12 @@ from ..errors import (
     DynastoreError,
     StoreUnavailable,
     TableNotFound,
+    TransactionCanceled,
     ValidationError,
 )
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.compile import Placeholders, compile_condition, compile_projection, compile_update
-from ..spec import Index, KeyAttribute, TableSpec, key_schema, projection_shape
+from ..spec import BillingMode, Index, KeyAttribute, TableSpec, key_schema, projection_shape
 from ..steps import Call, Sleep, Steps, blocking, drive
 from . import dynamodb_streams
 from .dynamodb_errors import translate
@@ -127,6 +129,9 @@ _OPTIONS: dict[str, Callable[[str, Any], Any]] = {
     "role_duration_seconds": _as_int,
     "sts_endpoint": _as_str,
 }
+
+#: tries of a transaction DynamoDB cancels for conflicts with other requests in progress (see _conflicts_retried)
+_CONFLICT_ATTEMPTS = 10
 
 _CREDENTIAL_OPTIONS = (
     "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "role_arn", "role_session_name",
@@ -507,8 +512,10 @@ class DynamoDBEngine(Engine):
             write_capacity=write,
             stream=stream.get("StreamViewType") if stream.get("StreamEnabled") else None,
         )
+        created: Any = t.get("CreationDateTime")  # a datetime from botocore
         return TableInfo(spec, t.get("TableStatus", "ACTIVE"), t.get("ItemCount", 0), t.get("TableSizeBytes", 0), status,
-                         t.get("LatestStreamArn") if spec.stream else None)
+                         t.get("LatestStreamArn") if spec.stream else None,
+                         created.timestamp() if hasattr(created, "timestamp") else created)
 
     def _add_index(self, table: str, index: Index) -> Steps[None]:
         if index.local:
@@ -552,6 +559,53 @@ class DynamoDBEngine(Engine):
             return False
 
         yield from self._wait(f"index {index.name!r} of table {table!r} to become ACTIVE", ready)
+
+    def _drop_index(self, table: str, index: str) -> Steps[None]:
+        (yield from self._describe_table(table)).spec.without_index(index)  # refused as every engine refuses it
+        yield ApiCall("update_table", {"TableName": self._wire(table),
+                                       "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": index}}]}, (table,))
+
+        def gone() -> Steps[bool]:
+            d = yield from self._table_description(table)
+            return d.get("TableStatus") == "ACTIVE" and all(
+                g["IndexName"] != index for g in d.get("GlobalSecondaryIndexes", ()))
+
+        yield from self._wait(f"index {index!r} of table {table!r} to be deleted", gone)
+
+    def _set_capacity(self, table: str, billing_mode: BillingMode, *, read_capacity: int | None = None,
+                      write_capacity: int | None = None,
+                      index_capacity: Mapping[str, tuple[int, int]] | None = None) -> Steps[None]:
+        have = (yield from self._describe_table(table)).spec
+        want = have.with_capacity(billing_mode, read_capacity, write_capacity, index_capacity)
+        params: dict[str, Any] = {}
+        switch = want.billing_mode != have.billing_mode
+        if switch:
+            params["BillingMode"] = want.billing_mode
+        if want.billing_mode == "PROVISIONED":
+            # DynamoDB refuses an update to the throughput it already has, so only what changes is sent
+            if switch or (want.read_capacity, want.write_capacity) != (have.read_capacity, have.write_capacity):
+                params["ProvisionedThroughput"] = _throughput(want.read_capacity, want.write_capacity)
+            before = {ix.name: ix for ix in have.indexes}
+            updates = []
+            for ix in want.indexes:
+                if ix.local:
+                    continue
+                units = (ix.read_capacity or want.read_capacity, ix.write_capacity or want.write_capacity)
+                old = before[ix.name]
+                if switch or units != (old.read_capacity or have.read_capacity, old.write_capacity or have.write_capacity):
+                    updates.append({"Update": {"IndexName": ix.name, "ProvisionedThroughput": _throughput(*units)}})
+            if updates:
+                params["GlobalSecondaryIndexUpdates"] = updates
+        if not params:
+            return
+        yield ApiCall("update_table", {"TableName": self._wire(table), **params}, (table,))
+
+        def settled() -> Steps[bool]:
+            d = yield from self._table_description(table)
+            return d.get("TableStatus") == "ACTIVE" and all(
+                g.get("IndexStatus", "ACTIVE") == "ACTIVE" for g in d.get("GlobalSecondaryIndexes", ()))
+
+        yield from self._wait(f"table {table!r} to become ACTIVE", settled)
 
     def _set_ttl(self, table: str, attribute: str | None) -> Steps[None]:
         wire = self._wire(table)
@@ -635,9 +689,9 @@ class DynamoDBEngine(Engine):
                 params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if return_old:
             params["ReturnValues"] = "ALL_OLD"
-            old = (yield ApiCall(op, params, (table,))).get("Attributes")
+            old = (yield from self._conflicts_retried(ApiCall(op, params, (table,)))).get("Attributes")
             return deserialize_item(old) if old else None
-        yield ApiCall(op, params, (table,))
+        yield from self._conflicts_retried(ApiCall(op, params, (table,)))
         return None
 
     def _update_item(
@@ -661,9 +715,9 @@ class DynamoDBEngine(Engine):
         _attach(params, ph)
         if return_values != "NONE":
             params["ReturnValues"] = return_values
-            attrs = (yield ApiCall("update_item", params, (table,))).get("Attributes")
+            attrs = (yield from self._conflicts_retried(ApiCall("update_item", params, (table,)))).get("Attributes")
             return deserialize_item(attrs) if attrs else None
-        yield ApiCall("update_item", params, (table,))
+        yield from self._conflicts_retried(ApiCall("update_item", params, (table,)))
         return None
 
     def _delete_item(
@@ -840,7 +894,24 @@ class DynamoDBEngine(Engine):
         params: dict[str, Any] = {"TransactItems": items}
         if token is not None:
             params["ClientRequestToken"] = token
-        yield ApiCall("transact_write_items", params, sorted({a.table for a in actions}))
+        yield from self._conflicts_retried(ApiCall("transact_write_items", params, sorted({a.table for a in actions})))
+
+    def _conflicts_retried(self, call: ApiCall) -> Steps[Any]:
+        """``call`` sent again, after a backoff, while DynamoDB refuses it only because a transaction was
+        working on its items at the same time (a write's ``TransactionConflictException``, a transaction
+        cancelled with reasons ``TransactionConflict``): nothing was written, and DynamoDB advises retrying.
+        A condition that failed, or conflicts that last, are raised."""
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                return (yield call)
+            except DynastoreError as e:
+                codes = {r.code for r in e.reasons} if isinstance(e, TransactionCanceled) else {e.code}
+                if not codes & {"TransactionConflict", "TransactionConflictException"} or not codes <= {
+                        "TransactionConflict", "None", "TransactionConflictException"} or (
+                        attempt == _CONFLICT_ATTEMPTS - 1):
+                    raise
+            yield Sleep(random.uniform(0, min(1.0, 0.02 * 2**attempt)))
+        raise AssertionError("unreachable")
 
     def _transact_get(self, gets: Sequence[TxGet]) -> Steps[list[Item | None]]:
         items: list[dict[str, Any]] = []
@@ -865,6 +936,8 @@ class DynamoDBEngine(Engine):
     create_table = blocking(_create_table)
     describe_table = blocking(_describe_table)
     add_index = blocking(_add_index)
+    drop_index = blocking(_drop_index)
+    set_capacity = blocking(_set_capacity)
     set_ttl = blocking(_set_ttl)
     delete_table = blocking(_delete_table)
     list_tables = blocking(_list_tables)

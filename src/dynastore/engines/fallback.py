@@ -38,7 +38,7 @@ from ..errors import DynastoreError, StoreUnavailable, TableExists, TableNotFoun
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.evaluate import apply_update
 from ..outbox import Outbox, PendingWrites
-from ..spec import Index, TableSpec
+from ..spec import BillingMode, Index, TableSpec
 from .sqlite import SQLiteEngine, _return_values
 
 T = TypeVar("T")
@@ -338,6 +338,19 @@ class FallbackEngine(Engine):
                     i.name == index.name for i in self.local.describe_table(table).spec.indexes):
                 return
         self.local.add_index(table, index)
+
+    def drop_index(self, table: str, index: str) -> None:
+        if self._primary_ddl(lambda: self.primary.drop_index(table, index)):
+            if table not in self.local.list_tables() or all(
+                    i.name != index for i in self.local.describe_table(table).spec.indexes):
+                return
+        self.local.drop_index(table, index)
+
+    def set_capacity(self, table: str, billing_mode: BillingMode, **kw: Any) -> None:
+        if self._primary_ddl(lambda: self.primary.set_capacity(table, billing_mode, **kw)) and (
+                table not in self.local.list_tables()):
+            return
+        self.local.set_capacity(table, billing_mode, **kw)
 
     def set_ttl(self, table: str, attribute: str | None) -> None:
         if self._primary_ddl(lambda: self.primary.set_ttl(table, attribute)) and table not in self.local.list_tables():

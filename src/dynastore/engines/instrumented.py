@@ -9,6 +9,7 @@ wrapped engine's class, so code that inspects ``store.engine`` keeps working.
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -51,6 +52,7 @@ class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
     def __init__(self, engine: Engine, metrics: StoreMetrics):
         super().__init__(engine)
         self._self_metrics = metrics
+        self._self_iterators = _Iterators()
         if hasattr(engine, "capacity_listener"):
             engine.capacity_listener = metrics.consumed
 
@@ -119,6 +121,12 @@ class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
     def add_index(self, table: str, index: Index) -> None:
         return self._run([table], "add_index", lambda: self.__wrapped__.add_index(table, index))
 
+    def drop_index(self, table: str, index: str) -> None:
+        return self._run([table], "drop_index", lambda: self.__wrapped__.drop_index(table, index))
+
+    def set_capacity(self, table: str, billing_mode: Any, **kw: Any) -> None:
+        return self._run([table], "set_capacity", lambda: self.__wrapped__.set_capacity(table, billing_mode, **kw))
+
     def set_ttl(self, table: str, attribute: str | None) -> None:
         return self._run([table], "set_ttl", lambda: self.__wrapped__.set_ttl(table, attribute))
 
@@ -171,3 +179,67 @@ class InstrumentedEngine(wrapt.ObjectProxy):  # type: ignore[misc]
     def sweep_expired(self, table: str, attribute: str, now: int) -> int:
         return self._run([table], "sweep_expired", lambda: self.__wrapped__.sweep_expired(table, attribute, now),
                          lambda n: _one(table, n))
+
+    # -- streams (dynastore.streams): one table label per call, records counted as items --------
+
+    def set_stream(self, table: str, view_type: str | None) -> None:
+        return self._run([table], "set_stream", lambda: self.__wrapped__.set_stream(table, view_type))
+
+    def list_streams(self, table: str | None = None) -> list[Any]:
+        return self._run([table] if table is not None else [], "list_streams",
+                         lambda: self.__wrapped__.list_streams(table))
+
+    def describe_stream(self, arn: str) -> Any:
+        return self._run([_stream_table(arn)], "describe_stream", lambda: self.__wrapped__.describe_stream(arn))
+
+    def get_shard_iterator(self, arn: str, shard_id: str, iterator_type: Any, sequence_number: str | None = None) -> str:
+        table = _stream_table(arn)
+
+        def remember(iterator: str) -> Mapping[str, int]:
+            self._self_iterators.note(iterator, table)
+            return {}
+
+        return self._run([table], "get_shard_iterator", lambda: self.__wrapped__.get_shard_iterator(
+            arn, shard_id, iterator_type, sequence_number), remember)
+
+    def get_records(self, iterator: str, limit: int = 1000) -> Any:
+        # An iterator is opaque (DynamoDB's are): its table is the one of the iterator it came from.
+        table = self._self_iterators.table(iterator)
+
+        def counted(batch: Any) -> Mapping[str, int]:
+            if batch.next_iterator is not None:
+                self._self_iterators.note(batch.next_iterator, table)
+            return {table: len(batch.records)}
+
+        return self._run([table], "get_records", lambda: self.__wrapped__.get_records(iterator, limit), counted)
+
+    def trim_streams(self, before: float | None = None) -> int:
+        return self._run([], "trim_streams", lambda: self.__wrapped__.trim_streams(before))
+
+
+def _stream_table(arn: str) -> str:
+    """The table of a stream ARN (``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>``)."""
+    _, found, rest = arn.partition(":table/")
+    name = rest.partition("/stream/")[0] if found else ""
+    return name or NO_TABLE
+
+
+class _Iterators:
+    """The table of each shard iterator handed out lately (iterators name no table DynamoDB lets us read)."""
+
+    #: readers that stop leave their last iterator behind; the oldest are forgotten past this many
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._tables: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def note(self, iterator: str, table: str) -> None:
+        with self._lock:
+            self._tables[iterator] = table
+            if len(self._tables) > self.LIMIT:
+                del self._tables[next(iter(self._tables))]
+
+    def table(self, iterator: str) -> str:
+        with self._lock:
+            return self._tables.get(iterator, NO_TABLE)

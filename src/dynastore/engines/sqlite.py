@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
@@ -43,7 +43,7 @@ from ..errors import (
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.evaluate import apply_update, evaluate, project
 from ..limits import MAX_BATCH_GET_RESPONSE_BYTES, MAX_PAGE_BYTES, TOKEN_WINDOW_SECONDS, item_size
-from ..spec import Index, TableSpec, spec_from_dict
+from ..spec import BillingMode, Index, TableSpec, spec_from_dict
 from ..streams import (
     IteratorType,
     RecordBatch,
@@ -380,8 +380,9 @@ class SQLiteEngine(Engine):
         m = self._table(name)
         with self._lock:
             count, size = self._conn().execute(f"SELECT count(*), coalesce(sum(size), 0) FROM {m.sql}").fetchone()
+            row = self._conn().execute("SELECT created FROM _dynastore_tables WHERE name=?", (name,)).fetchone()
         return TableInfo(m.spec, "ACTIVE", count, size, {ix: "ACTIVE" for ix in m.indexes},
-                         m.stream.arn if m.stream is not None else None)
+                         m.stream.arn if m.stream is not None else None, row[0] if row is not None else None)
 
     def list_tables(self) -> list[str]:
         with self._lock:
@@ -424,6 +425,24 @@ class SQLiteEngine(Engine):
                 if keys is not None:
                     conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
                                  (_hash(keys[0]), keys[0], keys[1], pk, sk, h))
+            self._save_spec(conn, new_spec)
+        self._forget(table)
+
+    def drop_index(self, table: str, index: str) -> None:
+        self._forget(table)
+        m = self._table(table)
+        new_spec = m.spec.without_index(index)
+        with self._write() as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {m.indexes[index].sql_name}")
+            self._save_spec(conn, new_spec)
+        self._forget(table)
+
+    def set_capacity(self, table: str, billing_mode: BillingMode, *, read_capacity: int | None = None,
+                     write_capacity: int | None = None,
+                     index_capacity: Mapping[str, tuple[int, int]] | None = None) -> None:
+        self._forget(table)
+        new_spec = self._table(table).spec.with_capacity(billing_mode, read_capacity, write_capacity, index_capacity)
+        with self._write() as conn:
             self._save_spec(conn, new_spec)
         self._forget(table)
 
@@ -642,17 +661,18 @@ class SQLiteEngine(Engine):
         item: Item | None = None
         full = False
         projected = im.projected if im is not None else None
-        decode = filter is not None or not count_only
+        # an index that projects part of the item is read (and charged, and paged) by its entries' size
+        decode = filter is not None or not count_only or projected is not None
         with self._lock:
             cur = self._conn().execute(sql, args)
             for blob, size in cur:
                 scanned += 1
-                read += size
                 last_blob = blob
                 if decode:
                     decoded: Item = unpack_item(blob)
                     if projected is not None:
                         decoded = {k: v for k, v in decoded.items() if k in projected}
+                        size = item_size(decoded)
                     item = decoded
                     if filter is None or evaluate(filter, decoded):
                         matched += 1
@@ -661,6 +681,7 @@ class SQLiteEngine(Engine):
                 else:
                     item = None
                     matched += 1
+                read += size
                 # DynamoDB stops once the page has read 1 MB, counting the item that crosses it
                 if (limit is not None and scanned >= limit) or read >= MAX_PAGE_BYTES:
                     full = True
@@ -673,7 +694,7 @@ class SQLiteEngine(Engine):
             if im is not None:
                 names += tuple(n for n in (im.pk_name, im.sk_name) if n is not None and n not in names)
             last_key = {n: last_item[n] for n in names}
-        return Page(items, last_key, matched, scanned)
+        return Page(items, last_key, matched, scanned, read)
 
     # -- batches -------------------------------------------------------------
 
@@ -869,6 +890,8 @@ def _index_dict(ix: Index) -> dict[str, Any]:
                          "local": ix.local}
     if ix.sort_key:
         d["sort_key"] = list(ix.sort_key)
+    if ix.read_capacity is not None and ix.write_capacity is not None:
+        d |= {"read_capacity": ix.read_capacity, "write_capacity": ix.write_capacity}
     return d
 
 
