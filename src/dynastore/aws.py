@@ -233,12 +233,14 @@ class AwsClients:
         self, session: botocore.session.Session, service: str, endpoint_url: str | None, region: str,
         config: Config | None,
     ) -> Any:
-        kwargs: dict[str, Any] = {}
         if endpoint_url is not None and session.get_credentials() is None:
-            kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = DUMMY_CREDENTIALS
+            # Pinned on the session, not passed to this client alone: botocore looks again each time it finds
+            # none, and a client made later (the streams client, on first use) could find keys set meanwhile
+            # and sign as another caller, whom DynamoDB Local gives other tables.
+            session.set_credentials(*DUMMY_CREDENTIALS)
         try:
             return session.create_client(
-                service, region_name=region, endpoint_url=endpoint_url, config=config or self.config, **kwargs
+                service, region_name=region, endpoint_url=endpoint_url, config=config or self.config
             )
         except ValueError as e:  # botocore: invalid region or endpoint
             raise ValidationError(f"cannot configure the {service} client: {e}", cause=e) from None

@@ -22,7 +22,6 @@ type back into the service's JSON shape.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .codec import serialize_item
 from .errors import ValidationError
 from .spec import STREAM_VIEW_TYPES, StreamViewType
+from .steps import EngineDriver, Sleep, Steps, blocking, call
 
 if TYPE_CHECKING:
     from .engine import Engine, Item
@@ -41,6 +41,7 @@ __all__ = [
     "IteratorType",
     "RecordBatch",
     "Shard",
+    "BaseStream",
     "Stream",
     "StreamDescription",
     "StreamRecord",
@@ -224,35 +225,39 @@ def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
-class Stream:
-    """A table's stream, read through any engine. Get one with `Store.stream` (or from an ARN).
+@dataclass(frozen=True, slots=True)
+class _Emit:
+    """A step of `BaseStream._changes` that is no engine call: records for the reader, in order."""
 
-    Shards: the DynamoDB service splits a stream into shards that close and
-    are succeeded by children (``parent_shard_id``); read a parent before its
-    children. The embedded engine has one shard per stream, open while the
-    stream is enabled. `iter_changes` handles both.
+    records: list[StreamRecord]
+
+
+#: a step of `BaseStream._changes` asking whether to stop following (answered with ``stop()``)
+_ASK_STOP = "stop?"
+
+
+class BaseStream:
+    """What `Stream` and `dynastore.aio.AsyncStream` share: each operation written once, as steps.
+
+    The steps (see `dynastore.steps`) yield the engine calls they need;
+    `Stream` runs them on the calling thread, `AsyncStream` awaits them.
     """
 
-    def __init__(self, engine: Engine, arn: str):
+    def __init__(self, engine: Any, arn: str):
         self.engine = engine
         self.arn = arn
         self._description: StreamDescription | None = None
 
     def __repr__(self) -> str:
-        return f"<Stream {self.arn}>"
+        return f"<{type(self).__name__} {self.arn}>"
 
     @property
     def label(self) -> str:
         return label_of(self.arn)
 
-    def describe(self) -> StreamDescription:
-        """A fresh DescribeStream (status, shards)."""
-        self._description = self.engine.describe_stream(self.arn)
-        return self._description
-
     @property
     def description(self) -> StreamDescription:
-        return self._description or self.describe()
+        raise NotImplementedError
 
     @property
     def table(self) -> str:
@@ -262,26 +267,116 @@ class Stream:
     def view_type(self) -> StreamViewType:
         return self.description.view_type
 
-    def shards(self) -> list[Shard]:
-        return list(self.describe().shards)
+    def _describe(self) -> Steps[StreamDescription]:
+        """A fresh DescribeStream (status, shards)."""
+        self._description = yield call("describe_stream", self.arn)
+        return self._description
 
-    def iterator(self, shard_id: str, iterator_type: IteratorType = "TRIM_HORIZON",
-                 sequence_number: str | None = None) -> str:
+    def _shards(self) -> Steps[list[Shard]]:
+        return list((yield from self._describe()).shards)
+
+    def _iterator(self, shard_id: str, iterator_type: IteratorType = "TRIM_HORIZON",
+                  sequence_number: str | None = None) -> Steps[str]:
         """A position in a shard: its oldest record, its end, at or after a sequence number."""
         check_iterator_request(iterator_type, sequence_number)
-        return self.engine.get_shard_iterator(self.arn, shard_id, iterator_type, sequence_number)
+        return (yield call("get_shard_iterator", self.arn, shard_id, iterator_type, sequence_number))  # type: ignore[no-any-return]
 
-    def read(self, iterator: str, *, limit: int = MAX_RECORDS) -> RecordBatch:
+    def _read(self, iterator: str, *, limit: int = MAX_RECORDS) -> Steps[RecordBatch]:
         """The records after ``iterator``, and the iterator to read on from."""
         if not isinstance(iterator, str) or not iterator:
             raise ValidationError("an iterator is the non-empty string get_shard_iterator or read returned")
-        return self.engine.get_records(iterator, check_limit(limit))
+        return (yield call("get_records", iterator, check_limit(limit)))  # type: ignore[no-any-return]
 
-    def records(self, shard_id: str, iterator_type: IteratorType = "TRIM_HORIZON",
-                sequence_number: str | None = None, *, limit: int = MAX_RECORDS) -> RecordBatch:
+    def _records(self, shard_id: str, iterator_type: IteratorType = "TRIM_HORIZON",
+                 sequence_number: str | None = None, *, limit: int = MAX_RECORDS) -> Steps[RecordBatch]:
         """The first batch from a position (`iterator` then `read`); continue with ``read(batch.next_iterator)``."""
         check_limit(limit)
-        return self.read(self.iterator(shard_id, iterator_type, sequence_number), limit=limit)
+        it = yield from self._iterator(shard_id, iterator_type, sequence_number)
+        return (yield from self._read(it, limit=limit))
+
+    def _changes(self, start: str, after: str | None, follow: bool, poll_interval: float) -> Steps[None]:
+        """`iter_changes` as steps: engine calls, `Sleep`s between polls, `_Emit`s of records, and `_ASK_STOP`
+        where ``stop()`` is asked."""
+        if start not in ("TRIM_HORIZON", "LATEST"):
+            raise ValidationError(f"start is TRIM_HORIZON or LATEST, got {start!r}")
+        if after is not None:
+            check_sequence_number(after)
+        if not poll_interval >= 0:
+            raise ValidationError(f"poll_interval is a number of seconds >= 0, got {poll_interval!r}")
+        iterators: dict[str, str] = {}
+        done: set[str] = set()
+        while True:
+            shards = sorted((yield from self._shards()), key=lambda s: int(s.starting_sequence_number))
+            known = {s.shard_id for s in shards}
+            progressed = False
+            for shard in shards:
+                if shard.shard_id in done or (shard.parent_shard_id in known and shard.parent_shard_id not in done):
+                    continue
+                it = iterators.get(shard.shard_id)
+                if it is None:
+                    it = yield from self._first_iterator(shard, start, after)
+                    if it is None:
+                        done.add(shard.shard_id)
+                        continue
+                while it is not None:
+                    batch = yield from self._read(it)
+                    if batch.records:
+                        yield _Emit(batch.records)
+                    it = batch.next_iterator
+                    if not batch.records:
+                        break
+                    progressed = True
+                if it is None:
+                    done.add(shard.shard_id)
+                    iterators.pop(shard.shard_id, None)
+                    progressed = True  # its children may start now
+                else:
+                    iterators[shard.shard_id] = it
+            if progressed:
+                continue
+            if not follow or (yield _ASK_STOP):
+                return
+            yield Sleep(poll_interval)
+            if (yield _ASK_STOP):
+                return
+
+    def _first_iterator(self, shard: Shard, start: str, after: str | None) -> Steps[str | None]:
+        """Where to begin reading ``shard``; None when it holds nothing to read."""
+        if after is not None:
+            if shard.ending_sequence_number is not None and int(shard.ending_sequence_number) <= int(after):
+                return None
+            if shard.contains(after):
+                return (yield from self._iterator(shard.shard_id, "AFTER_SEQUENCE_NUMBER", after))
+            return (yield from self._iterator(shard.shard_id, "TRIM_HORIZON"))
+        if start == "LATEST" and shard.ending_sequence_number is not None:
+            return None  # a closed shard has nothing after its end
+        return (yield from self._iterator(shard.shard_id, start))  # type: ignore[arg-type]
+
+
+class Stream(BaseStream):
+    """A table's stream, read through any engine. Get one with `Store.stream` (or from an ARN).
+
+    Shards: the DynamoDB service splits a stream into shards that close and
+    are succeeded by children (``parent_shard_id``); read a parent before its
+    children. The embedded engine has one shard per stream, open while the
+    stream is enabled. `iter_changes` handles both.
+    """
+
+    engine: Engine
+
+    def __init__(self, engine: Engine, arn: str):
+        super().__init__(engine, arn)
+        self._drive = EngineDriver(engine)
+
+    describe = blocking(BaseStream._describe)
+    shards = blocking(BaseStream._shards)
+    iterator = blocking(BaseStream._iterator)
+    read = blocking(BaseStream._read)
+    records = blocking(BaseStream._records)
+
+    @property
+    def description(self) -> StreamDescription:
+        return self._description or self.describe()
 
     def iter_changes(self, *, start: Literal["TRIM_HORIZON", "LATEST"] = "TRIM_HORIZON",
                      after: str | None = None, follow: bool = False, poll_interval: float = 1.0,
@@ -295,59 +390,20 @@ class Stream:
         until ``stop()`` says True (checked between polls). A position that was
         trimmed meanwhile raises `StreamTrimmed`.
         """
-        if start not in ("TRIM_HORIZON", "LATEST"):
-            raise ValidationError(f"start is TRIM_HORIZON or LATEST, got {start!r}")
-        if after is not None:
-            check_sequence_number(after)
-        if not poll_interval >= 0:
-            raise ValidationError(f"poll_interval is a number of seconds >= 0, got {poll_interval!r}")
-        iterators: dict[str, str] = {}
-        done: set[str] = set()
+        steps = self._changes(start, after, follow, poll_interval)
+        answer: Any = None
         while True:
-            shards = sorted(self.shards(), key=lambda s: int(s.starting_sequence_number))
-            known = {s.shard_id for s in shards}
-            progressed = False
-            for shard in shards:
-                if shard.shard_id in done or (shard.parent_shard_id in known and shard.parent_shard_id not in done):
-                    continue
-                it = iterators.get(shard.shard_id)
-                if it is None:
-                    it = self._first_iterator(shard, start, after)
-                    if it is None:
-                        done.add(shard.shard_id)
-                        continue
-                while it is not None:
-                    batch = self.read(it)
-                    yield from batch.records
-                    it = batch.next_iterator
-                    if not batch.records:
-                        break
-                    progressed = True
-                if it is None:
-                    done.add(shard.shard_id)
-                    iterators.pop(shard.shard_id, None)
-                    progressed = True  # its children may start now
-                else:
-                    iterators[shard.shard_id] = it
-            if progressed:
-                continue
-            if not follow or (stop is not None and stop()):
+            try:
+                op = steps.send(answer)
+            except StopIteration:
                 return
-            time.sleep(poll_interval)
-            if stop is not None and stop():
-                return
-
-    def _first_iterator(self, shard: Shard, start: str, after: str | None) -> str | None:
-        """Where to begin reading ``shard``; None when it holds nothing to read."""
-        if after is not None:
-            if shard.ending_sequence_number is not None and int(shard.ending_sequence_number) <= int(after):
-                return None
-            if shard.contains(after):
-                return self.iterator(shard.shard_id, "AFTER_SEQUENCE_NUMBER", after)
-            return self.iterator(shard.shard_id, "TRIM_HORIZON")
-        if start == "LATEST" and shard.ending_sequence_number is not None:
-            return None  # a closed shard has nothing after its end
-        return self.iterator(shard.shard_id, start)  # type: ignore[arg-type]
+            if isinstance(op, _Emit):
+                yield from op.records
+                answer = None
+            elif op is _ASK_STOP:
+                answer = stop is not None and stop()
+            else:
+                answer = self._drive._perform(op)
 
 
 def stream_view(view_type: Any) -> StreamViewType | None:

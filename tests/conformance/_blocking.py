@@ -10,14 +10,16 @@ come back unchanged, exceptions are the very exceptions the async API raised.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
 from typing import Any
 
-from dynastore.aio import AsyncResults, AsyncStore, AsyncTable, AsyncTransaction
+from dynastore.aio import AsyncResults, AsyncStore, AsyncStream, AsyncTable, AsyncTransaction
 from dynastore.engine import Item, Page
 
-_ASYNC_TYPES = (AsyncStore, AsyncTable, AsyncTransaction)
+_ASYNC_TYPES = (AsyncStore, AsyncStream, AsyncTable, AsyncTransaction)
 
 
 class Portal:
@@ -38,7 +40,19 @@ class Portal:
             return Blocking(value, self)
         if isinstance(value, AsyncResults):
             return BlockingResults(value, self)
+        if inspect.isasyncgen(value):  # AsyncStream.iter_changes
+            return self.iterate(value)
         return value
+
+    def iterate(self, it: AsyncGenerator[Any, Any]) -> Iterator[Any]:
+        try:
+            while True:
+                try:
+                    yield self.run(_anext(it))
+                except StopAsyncIteration:
+                    return
+        finally:
+            self.run(it.aclose())
 
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -67,7 +81,12 @@ class Blocking:
             return self._portal.wrap(value)
 
         def method(*args: Any, **kwargs: Any) -> Any:
-            return self._portal.wrap(value(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+            kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+            if callable(kwargs.get("stop")):
+                # iter_changes asks stop() on the loop's thread; a stop() calling this facade would wait for that
+                # very thread, so it runs on a worker thread instead.
+                kwargs["stop"] = functools.partial(asyncio.to_thread, kwargs["stop"])
+            return self._portal.wrap(value(*_unwrap(args), **kwargs))
 
         return method
 

@@ -4,8 +4,8 @@ The reference is DynamoDB Local (measured): a write that leaves the item as it
 was (an identical put, a no-op update, deleting a missing item, a failed
 condition) records nothing; records carry Keys always and the images the view
 type asks for; SizeBytes is the size of the keys plus the images carried.
-Reading is the blocking `Store`'s (AsyncStore has no ``stream()`` yet), so the
-async runs check only that tables get their streams.
+The async runs read through `AsyncStore.stream` (an `AsyncStream`, seen through
+the blocking facade like the rest of the async API).
 """
 
 from __future__ import annotations
@@ -20,22 +20,32 @@ from hypothesis import strategies as st
 from dynastore import Attr, TableSpec, ValidationError
 from dynastore.errors import StreamTrimmed, TableNotFound
 from dynastore.limits import item_size
+from dynastore.aio import AsyncStream
 from dynastore.streams import Stream, StreamRecord
 
+from ._blocking import Blocking
 from ._support import known_difference
 
 EMBEDDED = ("memory", "sqlite")
 VIEWS = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-def needs_reader(store: Any) -> None:
-    if getattr(store, "stream", None) is None:
-        pytest.skip("stream reading is on the blocking Store; AsyncStore has no stream() yet")
-
-
 def reader(store: Any, table: Any) -> Stream:
-    needs_reader(store)
     return store.stream(table.name)  # type: ignore[no-any-return]
+
+
+def stream_at(stream: Any, arn: str) -> Any:
+    """A stream object of the same API (blocking, or async behind the facade) for another ARN."""
+    if isinstance(stream, Blocking):
+        return Blocking(AsyncStream(stream.engine, arn), stream._portal)
+    return Stream(stream.engine, arn)
+
+
+def engine_call(store: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """An `Engine` method called on the store's engine, awaited when the engine is async."""
+    if isinstance(store, Blocking):
+        return store._portal.run(store.engine.call(method, *args, **kwargs))
+    return getattr(store.engine, method)(*args, **kwargs)
 
 
 def changes(stream: Stream, **kw: Any) -> list[StreamRecord]:
@@ -77,7 +87,6 @@ def test_each_view_type_carries_its_images(store, make_table, view):
 
 @pytest.mark.parametrize("view", ["KEYS_ONLY", "NEW_AND_OLD_IMAGES"])
 def test_size_bytes_counts_the_keys_and_the_images_carried(store, make_table, view):
-    needs_reader(store)
     known_difference(store, "moto", "moto reports the length of the record's JSON text as SizeBytes")
     t = make_table(stream=view)
     stream = reader(store, t)
@@ -93,7 +102,6 @@ UNCHANGED = "moto records a MODIFY for a put or update that leaves the item as i
 
 
 def test_writes_that_change_nothing_record_nothing(store, make_table):
-    needs_reader(store)
     known_difference(store, "moto", UNCHANGED)
     t = make_table(stream="NEW_AND_OLD_IMAGES")
     stream = reader(store, t)
@@ -197,7 +205,7 @@ def test_bad_positions_are_refused(store, make_table):
     with pytest.raises(ValidationError):
         stream.records(shard.shard_id, limit=1001)
     with pytest.raises(TableNotFound):
-        Stream(stream.engine, stream.arn[:-1] + ("0" if stream.arn[-1] != "0" else "1")).describe()
+        stream_at(stream, stream.arn[:-1] + ("0" if stream.arn[-1] != "0" else "1")).describe()
 
 
 def test_resuming_after_a_kept_sequence_number(store, make_table):
@@ -243,17 +251,14 @@ def test_spec_reconciles_the_stream(store, make_table):
     store.create_table(TableSpec(**{**_fields(spec), "stream": "NEW_IMAGE"}))
     info = store.describe(t.name)
     assert info.spec.stream == "NEW_IMAGE" and info.stream_arn not in (None, first)
-    if getattr(store, "streams", None) is None:
-        return
     arns = [s.arn for s in store.streams(t.name)]
     assert first in arns and info.stream_arn in arns
-    old = Stream(store.engine, first).describe()
+    old = stream_at(store.stream(t.name), first).describe()
     assert old.status in ("DISABLED", "DISABLING")
     assert all(s.ending_sequence_number is not None for s in old.shards) or old.status == "DISABLING"
 
 
 def test_a_deleted_tables_stream_stays_readable(store, make_table):
-    needs_reader(store)
     known_difference(store, "moto", "moto forgets a deleted table's stream (DescribeStream: ResourceNotFoundException)")
     t = make_table(stream="OLD_IMAGE")
     stream = reader(store, t)
@@ -302,7 +307,7 @@ def test_trimmed_positions_raise(store, engine, make_table):
     (shard,) = stream.shards()
     [old] = changes(stream)
     stale = stream.iterator(shard.shard_id, "TRIM_HORIZON")
-    assert store.engine.trim_streams(before=time.time() + 1) >= 1
+    assert engine_call(store, "trim_streams", before=time.time() + 1) >= 1
     with pytest.raises(StreamTrimmed):
         stream.iterator(shard.shard_id, "AFTER_SEQUENCE_NUMBER", old.sequence_number)
     with pytest.raises(StreamTrimmed):
@@ -320,7 +325,6 @@ ops = st.lists(st.tuples(st.sampled_from(["put", "delete", "update"]), keys_, st
 @given(batch=ops)
 def test_records_replay_the_table_history(store, make_table, history, batch):
     """Whatever the writes, each record's old image is the item before and its new image the item after."""
-    needs_reader(store)
     known_difference(store, "moto", UNCHANGED)
     cache = history
     if "table" not in cache:  # one table for all examples: the model carries its state between them

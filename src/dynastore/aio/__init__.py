@@ -20,12 +20,14 @@ is imported only when a ``dynamodb://`` store is opened. See docs/async.md.
 from .engine import AsyncEngine, InstrumentedAsyncEngine, ThreadedEngine
 from .results import AsyncResults
 from .store import AsyncStore, AsyncTransaction, async_engine_from_url, open_async_store
+from .streams import AsyncStream
 from .table import AsyncTable
 
 __all__ = [
     "AsyncEngine",
     "AsyncResults",
     "AsyncStore",
+    "AsyncStream",
     "AsyncTable",
     "AsyncTransaction",
     "InstrumentedAsyncEngine",

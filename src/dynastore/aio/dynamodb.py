@@ -33,6 +33,9 @@ __all__ = ["AsyncDynamoDBEngine"]
 
 #: Engine methods that do no I/O, answered by the request builder directly.
 _LOCAL = frozenset({"health_details"})
+#: DynamoDB Streams' reads: the request builder's botocore ``dynamodbstreams`` client, on a worker thread
+#: (aiobotocore is only made for ``dynamodb``; stream reads are few: a poll per shard)
+_STREAM_READS = frozenset({"list_streams", "describe_stream", "get_shard_iterator", "get_records"})
 
 
 class AsyncDynamoDBEngine(AsyncEngine):
@@ -89,6 +92,8 @@ class AsyncDynamoDBEngine(AsyncEngine):
             raise StoreUnavailable("this DynamoDB engine is closed")
         if method in _LOCAL:
             return getattr(self.requests, method)(*args, **kwargs)
+        if method in _STREAM_READS:
+            return await asyncio.to_thread(getattr(self.requests, method), *args, **kwargs)
         steps = getattr(self.requests, "_" + method)
         return await adrive(steps(*args, **kwargs), self._perform)
 

@@ -17,10 +17,12 @@ from ..metrics import StoreMetrics
 from ..retry import RetryPolicy
 from ..spec import TableSpec, load_specs
 from ..store import BaseStore, BaseTransaction, engine_from_url
+from ..streams import StreamSummary
 from ..table import BaseTable
 from ._bridge import BlockingEngine
 from ._drive import AsyncEngineDriver, awaitable
 from .engine import DEFAULT_MAX_WORKERS, AsyncEngine, InstrumentedAsyncEngine, ThreadedEngine
+from .streams import AsyncStream
 from .table import AsyncTable
 
 __all__ = ["AsyncStore", "AsyncTransaction", "async_engine_from_url", "open_async_store"]
@@ -132,6 +134,24 @@ class AsyncStore(BaseStore):
     describe = awaitable(BaseStore._describe)
     delete_table = awaitable(BaseStore._delete_table)
     transact_get = awaitable(BaseStore._transact_get)
+
+    # -- streams (dynastore.streams) ---------------------------------------------
+
+    async def stream(self, table: str) -> AsyncStream:
+        """The table's current stream, described, to read its changes (``async for r in stream.iter_changes()``).
+
+        ValidationError when the table has no stream (see `Store.stream`).
+        """
+        arn = (await self.describe(table)).stream_arn
+        if arn is None:
+            raise ValidationError(f"table {table!r} has no stream: set stream (e.g. NEW_AND_OLD_IMAGES) in its spec")
+        stream = AsyncStream(self.engine, arn)
+        await stream.describe()
+        return stream
+
+    async def streams(self, table: str | None = None) -> list[StreamSummary]:
+        """Streams of a table (or of all), newest first, disabled ones too until retention trims them."""
+        return await self.engine.call("list_streams", table)  # type: ignore[no-any-return]
 
     # -- transactions --------------------------------------------------------
 
