@@ -9,6 +9,9 @@ unchanged against five servers, all on 127.0.0.1, taking turns within a round:
 - ``ddblocal-file``: DynamoDB Local ``-dbPath DIR`` (its tables in a SQLite file too)
 - ``ddblocal-mem``: DynamoDB Local ``-inMemory``
 - ``moto``: ``moto_server`` (in memory; it has no other mode)
+- ``null``: `benchmarks.null_server`, canned answers and no work: the boto3
+  client's own cost, so ``null`` vs ``moto`` is the ceiling of any server's
+  ratio against moto_server (informational rows)
 
 Each server is its own process, so the client and the server do not share a
 GIL. The targets compare like with like: the file-backed endpoint against
@@ -85,6 +88,19 @@ def endpoint_process(db: str | None = None) -> Iterator[tuple[str, float]]:
         proc.wait(timeout=30)
 
 
+@contextmanager
+def null_process() -> Iterator[str]:
+    """`benchmarks.null_server` (canned answers, no work): its URL. The client alone, for the ceiling rows."""
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.null_server"], stdout=subprocess.PIPE, text=True,
+                            cwd=str(Path(__file__).resolve().parent.parent))
+    try:
+        assert proc.stdout is not None
+        yield f"http://127.0.0.1:{int(proc.stdout.readline())}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def _batch_op(table: Any, wl: Workload) -> Op:
     """One BatchWriteItem of `BATCH` fresh items per call (boto3's batch_writer flushes 25 at a time)."""
     def op(i: int) -> None:
@@ -128,6 +144,7 @@ def run(cfg: Config, report: Report, console: Console) -> None:
                                   ("ddblocal-mem", dynamodb_local(in_memory=True)), ("moto", moto_server())):
                 s = stack.enter_context(server)
                 urls[label], startup[label] = s.endpoint, s.startup_seconds
+            urls["null"] = stack.enter_context(null_process())
             for label, seconds in startup.items():
                 report.figure(BENCH, "startup", label, seconds)
             for label in ("endpoint-file", "endpoint-mem"):
@@ -152,3 +169,5 @@ def run(cfg: Config, report: Report, console: Console) -> None:
                 for ours, base, ratio in TARGETS:
                     report.add(Row(BENCH, f"{ALL_LABELS[op]}: {ours} vs {base}", ours, rates[ours], base,
                                    rates[base], ratio_min=ratio))
+                report.add(Row(BENCH, f"{ALL_LABELS[op]}: boto3 alone (null server) vs moto", "null", rates["null"],
+                               "moto", rates["moto"], note="the highest ratio any server could reach vs moto"))

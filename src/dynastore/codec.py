@@ -25,7 +25,9 @@ limits: at most 38 significant digits, magnitude within 1E-130 .. 1E+126.
 
 from __future__ import annotations
 
+import base64
 import decimal
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
@@ -97,11 +99,23 @@ def _check_decimal(d: Decimal) -> int | Decimal:
     return Decimal((sign, digits, exp))
 
 
+def text(value: str) -> str:
+    """``value`` if it has a UTF-8 form (what DynamoDB stores); a lone surrogate such as ``"\\ud800"``,
+    which a Python str may hold and JSON decoders produce, has none."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(f"string {value!r:.60} is not valid Unicode (a lone surrogate has no UTF-8 "
+                                  "form): DynamoDB stores UTF-8") from None
+    return value
+
+
 def normalize(value: Any) -> Any:
     """Canonical Python form of any storable value (validates as it goes)."""
     t = type(value)
     if t is str:
-        return value
+        return value if value.isascii() else text(value)
     if t is int:
         return value if -(10**38) < value < 10**38 else normalize_number(value)
     if t is bool or value is None:
@@ -123,7 +137,7 @@ def normalize(value: Any) -> Any:
     if isinstance(value, Enum):  # its value: str() of a (str, Enum) member is "Cls.NAME" on 3.11
         return normalize(value.value)
     if isinstance(value, str):  # str subclasses, e.g. StrEnum
-        return str(value)
+        return text(str(value))
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, (int, float, Decimal)):
@@ -141,7 +155,7 @@ def normalize(value: Any) -> Any:
 def _check_name(name: Any) -> str:
     if type(name) is not str:
         raise ValidationError(f"map keys must be strings, got {type(name).__name__} {name!r:.40}")
-    return name
+    return text(name)
 
 
 def _normalize_set(value: set[Any] | frozenset[Any]) -> set[Any]:
@@ -157,7 +171,7 @@ def _normalize_set(value: set[Any] | frozenset[Any]) -> set[Any]:
         return {normalize_number(v) for v in value}
     if kind == "BS":
         return {bytes(v) for v in value}
-    return {str(v) for v in value}
+    return {text(str(v)) for v in value}
 
 
 def set_kind(v: Any) -> str | None:
@@ -180,7 +194,7 @@ def normalize_item(item: Mapping[str, Any]) -> Item:
     for k, v in item.items():
         if type(k) is not str or not k:
             raise ValidationError(f"attribute names must be non-empty strings, got {k!r:.40}")
-        out[k] = normalize(v)
+        out[text(k)] = normalize(v)
     return out
 
 
@@ -299,3 +313,80 @@ def deserialize(av: AttributeValue) -> Any:
 def deserialize_item(item: Mapping[str, AttributeValue]) -> Item:
     """DynamoDB's wire form -> canonical item."""
     return {k: deserialize(v) for k, v in item.items()}
+
+
+# -- request values: checked as DynamoDB checks them ----------------------------------
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+#: numbers that are plainly Python ints (no sign but '-', no leading zero, well inside DynamoDB's 38 digits)
+_SMALL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})\Z")
+_SET_WORDS = {"SS": "string", "NS": "number", "BS": "binary"}
+_TAGS = frozenset(_TYPE_NAMES)
+_INVALID = "One or more parameter values were invalid: "
+
+
+def _number(text: Any) -> Any:
+    if not isinstance(text, str) or not _NUMBER.match(text.strip()):
+        raise ValidationError("A value provided cannot be converted into a number")
+    return normalize_number(Decimal(text.strip()))
+
+
+def _bytes(v: Any) -> bytes:
+    # boto3 hands over bytes; the JSON wire (dynastore endpoint) base64 text
+    return base64.b64decode(v) if isinstance(v, str) else bytes(v)
+
+
+def deserialize_checked(av: Any) -> Any:
+    """An AttributeValue from a request -> its canonical value, refused with DynamoDB's messages.
+
+    Unlike `deserialize` (for values dynastore wrote itself), it checks what
+    DynamoDB checks in requests: exactly one type tag, numbers that parse and
+    fit, sets non-empty and without duplicates, NULL only as true, no empty
+    map keys. Binaries may be bytes (boto3) or base64 text (the JSON wire).
+    Expression attribute values and the endpoint's items are decoded by it.
+    """
+    # Most attributes are strings and small integers: they answer here, as the general path below would.
+    if type(av) is dict and len(av) == 1:
+        if "S" in av:
+            return av["S"]
+        n = av.get("N")
+        if type(n) is str and _SMALL_INT.match(n):
+            return int(n)
+    return _checked(av)
+
+
+def _checked(av: Any) -> Any:
+    if isinstance(av, Mapping) and len(av) > 1:
+        raise ValidationError(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+        )
+    # An unknown member is dropped as DynamoDB's protocol drops it, which leaves the value empty.
+    if not isinstance(av, Mapping) or len(av) != 1 or next(iter(av)) not in _TAGS:
+        raise ValidationError(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+        )
+    ((tag, v),) = av.items()
+    if tag == "N":
+        return _number(v)
+    if tag == "NULL" and v is not True:
+        raise ValidationError(_INVALID + "Null attribute value types must have the value of true")
+    if tag == "M":
+        if "" in v:
+            raise ValidationError("Empty attribute name")
+        return {k: deserialize_checked(x) for k, x in v.items()}
+    if tag == "L":
+        return [deserialize_checked(x) for x in v]
+    if tag == "B":
+        return _bytes(v)
+    if tag in _SET_WORDS:
+        if not v:
+            raise ValidationError(f"{_INVALID}An {_SET_WORDS[tag]} set  may not be empty")
+        items = [_number(x) for x in v] if tag == "NS" else [_bytes(x) for x in v] if tag == "BS" else list(v)
+        if len(set(items)) < len(items):
+            if tag == "NS":
+                raise ValidationError("Input collection contains duplicates")
+            if tag == "SS":
+                raise ValidationError(f"{_INVALID}Input collection [{', '.join(v)}] contains duplicates")
+            raise ValidationError(f"{_INVALID}Input collection of type BS contains duplicates.")
+        return set(items)
+    return deserialize({tag: v})

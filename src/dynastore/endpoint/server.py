@@ -7,11 +7,13 @@ import json
 import logging
 import queue
 import threading
+import time
 import traceback
 import uuid
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -34,6 +36,9 @@ log = logging.getLogger("dynastore.endpoint")
 _TARGET_PREFIX = "DynamoDB_20120810."
 _STREAMS_PREFIX = "DynamoDBStreams_20120810."
 _CONTENT_TYPE = "application/x-amz-json-1.0"
+#: answers are trees built here, never cyclic: skipping the cycle check (and json.dumps making an encoder per
+#: call) makes a 50-item Query's answer 1.2-1.7x faster to write
+_to_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def as_api_error(e: BaseException) -> ApiError:
@@ -59,14 +64,90 @@ def as_api_error(e: BaseException) -> ApiError:
                     "The request processing has failed because of an unknown error, exception or failure.", status=500)
 
 
+#: what http.server refuses too: longer header lines, more header lines
+_MAX_LINE = 65536
+_MAX_HEADERS = 100
+
+
+class _Headers:
+    """A request's headers by lower-case name: the two lookups `email.message.Message` is used for here.
+
+    http.server hands header parsing to the email package, which was about half
+    of the server's fixed cost per request (~50 us of ~110, measured with raw requests).
+    """
+
+    __slots__ = ("_h",)
+
+    def __init__(self, h: dict[str, str]):
+        self._h = h
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._h.get(name.lower(), default)
+
+    def items(self) -> Any:
+        return self._h.items()
+
+
+class _Date:
+    """The ``Date`` header's text, formatted once a second rather than once a request."""
+
+    def __init__(self) -> None:
+        self._cached = (-1, "")  # one tuple, replaced whole: threads never see a second with another's text
+
+    def __call__(self) -> str:
+        now = time.time()
+        second, text = self._cached
+        if int(now) != second:
+            text = formatdate(now, usegmt=True)
+            self._cached = (int(now), text)
+        return text
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: SDKs reuse their connections
     # Headers and body leave in two writes; with Nagle's algorithm the second waits for a delayed ACK (40 ms).
     disable_nagle_algorithm = True
     server: EndpointServer
+    raw_requestline: bytes  # set by http.server before parse_request
+    _date = _Date()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
+
+    def parse_request(self) -> bool:
+        """``POST ... HTTP/1.1`` (every SDK call) parsed here; anything else by http.server."""
+        line = self.raw_requestline
+        if not (line.startswith(b"POST ") and line.endswith(b" HTTP/1.1\r\n")) or line.count(b" ") != 2:
+            return super().parse_request()
+        self.command, self.request_version = "POST", "HTTP/1.1"
+        self.requestline = line[:-2].decode("latin-1")
+        self.path = self.requestline[5:-9]
+        headers: dict[str, str] = {}
+        last = ""
+        for _ in range(_MAX_HEADERS + 1):
+            raw = self.rfile.readline(_MAX_LINE + 1)
+            if len(raw) > _MAX_LINE:
+                self.send_error(431, "Line too long")
+                return False
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            if raw[:1] in (b" ", b"\t") and last:  # an obsolete folded continuation line
+                headers[last] += " " + raw.strip().decode("latin-1")
+                continue
+            name, sep, value = raw.partition(b":")
+            if not sep:
+                self.send_error(400, "Bad header line")
+                return False
+            last = name.strip().lower().decode("latin-1")
+            headers.setdefault(last, value.strip().decode("latin-1"))  # the first of repeated ones, as email's get
+        else:
+            self.send_error(431, "Too many headers")
+            return False
+        self.headers = _Headers(headers)  # type: ignore[assignment]  # only .get and .items are used
+        self.close_connection = headers.get("connection", "").lower() == "close"
+        if headers.get("expect", "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def do_GET(self) -> None:
         # What DynamoDB answers a plain GET with (load balancers' health checks use it).
@@ -79,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # noqa: BLE001 -- every failure becomes DynamoDB's error envelope
             err = as_api_error(e)
             status, body = err.status, envelope(err.code, err.message) | err.extra
-        data = json.dumps(body, separators=(",", ":")).encode()
+        data = _to_json(body).encode()
         self._send(status, data, _CONTENT_TYPE, request_id)
 
     def _handle(self) -> Json:
@@ -134,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
         extra = f"x-amzn-RequestId: {request_id}\r\nx-amz-crc32: {zlib.crc32(data)}\r\n" if request_id else ""
         reason = self.responses.get(status, ("Error",))[0]
         head = (f"{self.protocol_version} {status} {reason}\r\nServer: {self.version_string()}\r\n"
-                f"Date: {self.date_time_string()}\r\nContent-Type: {content_type}\r\n{extra}"
+                f"Date: {self._date()}\r\nContent-Type: {content_type}\r\n{extra}"
                 f"Content-Length: {len(data)}\r\n\r\n")
         self.wfile.write(head.encode("latin-1") + data)
 

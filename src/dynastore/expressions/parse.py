@@ -37,14 +37,12 @@ RecursionError; the later passes walk the tree with explicit stacks too.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
 from typing import Any, cast
 
-from ..codec import deserialize, normalize_number, type_of
+from ..codec import deserialize_checked, type_of
 from ..errors import ValidationError
 from ..limits import MAX_EXPRESSION_BYTES, MAX_IN_OPERANDS
 from .reserved import is_reserved
@@ -152,7 +150,7 @@ class Substitutions:
         self._decoded: dict[str, Any] = {}
         for k, av in self.values.items():
             try:
-                self._decoded[k] = _decode(av)
+                self._decoded[k] = deserialize_checked(av)
             except ValidationError as e:
                 raise ValidationError(f"ExpressionAttributeValues contains invalid value: {e.message} for key {k}") from None
 
@@ -184,61 +182,6 @@ class Substitutions:
                 raise ValidationError(
                     f"Value provided in ExpressionAttribute{kind} unused in expressions: keys: {{{', '.join(unused)}}}"
                 )
-
-
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-_SET_WORDS = {"SS": "string", "NS": "number", "BS": "binary"}
-_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"})
-_INVALID = "One or more parameter values were invalid: "
-
-
-def _number(text: Any) -> Any:
-    if not isinstance(text, str) or not _NUMBER.match(text.strip()):
-        raise ValidationError("A value provided cannot be converted into a number")
-    return normalize_number(Decimal(text.strip()))
-
-
-def _bytes(v: Any) -> bytes:
-    # boto3 hands over bytes; the JSON wire (dynastore endpoint) base64 text
-    return base64.b64decode(v) if isinstance(v, str) else bytes(v)
-
-
-def _decode(av: Any) -> Any:
-    """An AttributeValue, checked as DynamoDB checks request values, -> its canonical value."""
-    if isinstance(av, Mapping) and len(av) > 1:
-        raise ValidationError(
-            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
-        )
-    # An unknown member is dropped as DynamoDB's protocol drops it, which leaves the value empty.
-    if not isinstance(av, Mapping) or len(av) != 1 or next(iter(av)) not in _TAGS:
-        raise ValidationError(
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
-        )
-    ((tag, v),) = av.items()
-    if tag == "N":
-        return _number(v)
-    if tag == "NULL" and v is not True:
-        raise ValidationError(_INVALID + "Null attribute value types must have the value of true")
-    if tag == "M":
-        if "" in v:
-            raise ValidationError("Empty attribute name")
-        return {k: _decode(x) for k, x in v.items()}
-    if tag == "L":
-        return [_decode(x) for x in v]
-    if tag == "B":
-        return _bytes(v)
-    if tag in _SET_WORDS:
-        if not v:
-            raise ValidationError(f"{_INVALID}An {_SET_WORDS[tag]} set  may not be empty")
-        items = [_number(x) for x in v] if tag == "NS" else [_bytes(x) for x in v] if tag == "BS" else list(v)
-        if len(set(items)) < len(items):
-            if tag == "NS":
-                raise ValidationError("Input collection contains duplicates")
-            if tag == "SS":
-                raise ValidationError(f"{_INVALID}Input collection [{', '.join(v)}] contains duplicates")
-            raise ValidationError(f"{_INVALID}Input collection of type BS contains duplicates.")
-        return set(items)
-    return deserialize({tag: v})
 
 
 # -- tokens ------------------------------------------------------------------------
