@@ -14,13 +14,13 @@ from prometheus_client import CollectorRegistry
 
 from .engine import Engine, Item, TableInfo, TxAction, TxGet
 from .engines.instrumented import instrument
-from .health import Health, check_health
-from .metrics import StoreMetrics
 from .errors import TableNotFound, ValidationError
 from .expressions import Action, Condition
+from .health import Health, check_health
 from .limits import MAX_TRANSACT_ACTIONS, MAX_TRANSACTION_BYTES, item_size
+from .metrics import StoreMetrics
 from .retry import RetryPolicy
-from .spec import Index, TableSpec, load_specs, make_spec
+from .spec import BillingMode, Index, TableSpec, load_specs, make_spec
 from .steps import EngineDriver, Steps, blocking, call
 from .table import UNSET, BaseTable, Table
 from .validation import check_condition, key_of, projection_paths
@@ -179,6 +179,26 @@ class BaseStore:
         yield call("delete_table", name)
         self._specs.pop(name, None)
 
+    def _drop_index(self, table: str, index: str) -> Steps[None]:
+        """Delete a global secondary index and its entries (UpdateTable's index Delete); waits until gone.
+
+        (Adding one is `create_table` with a spec naming it: existing tables are brought up to their spec.)
+        """
+        yield call("drop_index", table, index)
+        self._specs.pop(table, None)
+
+    def _set_capacity(self, table: str, billing_mode: BillingMode, *, read_capacity: int | None = None,
+                      write_capacity: int | None = None,
+                      index_capacity: Mapping[str, tuple[int, int]] | None = None) -> Steps[None]:
+        """Switch between PAY_PER_REQUEST and PROVISIONED and/or change provisioned throughput.
+
+        PROVISIONED needs ``read_capacity`` and ``write_capacity``; ``index_capacity`` gives global
+        indexes (by name) their own ``(read, write)`` units; PAY_PER_REQUEST takes none.
+        """
+        yield call("set_capacity", table, billing_mode, read_capacity=read_capacity, write_capacity=write_capacity,
+                   index_capacity=index_capacity)
+        self._specs.pop(table, None)
+
     def _transact_get(
         self, gets: Iterable[tuple[BaseTable, Mapping[str, Any]] | tuple[BaseTable, Mapping[str, Any], Any]]
     ) -> Steps[list[Item | None]]:
@@ -267,6 +287,8 @@ class Store(BaseStore):
     tables = blocking(BaseStore._tables)
     describe = blocking(BaseStore._describe)
     delete_table = blocking(BaseStore._delete_table)
+    drop_index = blocking(BaseStore._drop_index)
+    set_capacity = blocking(BaseStore._set_capacity)
     transact_get = blocking(BaseStore._transact_get)
 
     # -- transactions --------------------------------------------------------

@@ -133,6 +133,8 @@ class AsyncStore(BaseStore):
     tables = awaitable(BaseStore._tables)
     describe = awaitable(BaseStore._describe)
     delete_table = awaitable(BaseStore._delete_table)
+    drop_index = awaitable(BaseStore._drop_index)
+    set_capacity = awaitable(BaseStore._set_capacity)
     transact_get = awaitable(BaseStore._transact_get)
 
     # -- streams (dynastore.streams) ---------------------------------------------
