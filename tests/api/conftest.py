@@ -13,22 +13,25 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from dynastore import DynastoreError, Store, open_store
+from dynastore import Store, open_store
 from dynastore.api import create_app
 from dynastore.blobs import BlobStore, LocalBlobStore, S3BlobStore
+from dynastore.testing import drop_tables
+
+
+def open_backend(kind: str, tmp: Path, request: pytest.FixtureRequest) -> tuple[Store, BlobStore]:
+    """(store, blob store) of ``kind``: ``sqlite`` (+ a local directory) or ``dynamodb`` (+ S3 on moto)."""
+    if kind == "sqlite":
+        return open_store(f"sqlite:///{tmp}/api.db"), LocalBlobStore(tmp / "blobs")
+    store = open_store(f"dynamodb://?endpoint={request.getfixturevalue('dynamodb_local_endpoint')}&region=us-east-1")
+    s3 = S3BlobStore(f"api-{uuid.uuid4().hex[:12]}", endpoint=request.getfixturevalue("moto_endpoint"))
+    s3.create_bucket()
+    return store, s3
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
 def api_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Store, BlobStore]]:
-    if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path}/api.db")
-        blobs: BlobStore = LocalBlobStore(tmp_path / "blobs")
-    else:
-        store = open_store(f"dynamodb://?endpoint={request.getfixturevalue('dynamodb_local_endpoint')}"
-                           "&region=us-east-1")
-        s3 = S3BlobStore(f"api-{uuid.uuid4().hex[:12]}", endpoint=request.getfixturevalue("moto_endpoint"))
-        s3.create_bucket()
-        blobs = s3
+    store, blobs = open_backend(request.param, tmp_path, request)
     yield request.param, store, blobs
     store.close()
 
@@ -37,13 +40,7 @@ def api_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
 def table_prefix(api_backend: tuple[str, Store, BlobStore]) -> Iterator[str]:
     prefix = f"api{uuid.uuid4().hex[:8]}-"
     yield prefix
-    store = api_backend[1]
-    for name in store.tables():
-        if name.startswith(prefix):
-            try:
-                store.delete_table(name)
-            except DynastoreError:
-                pass
+    drop_tables(api_backend[1], prefix)
 
 
 @pytest.fixture

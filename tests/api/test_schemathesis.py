@@ -30,7 +30,9 @@ from schemathesis.specs.openapi.checks import (
 
 from dynastore import open_store
 from dynastore.api import create_app
-from dynastore.blobs import BlobStore, LocalBlobStore, S3BlobStore
+from dynastore.testing import drop_tables
+
+from .conftest import open_backend
 
 EXAMPLES = int(os.environ.get("DYNASTORE_FUZZ_EXAMPLES", "25"))
 CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
@@ -56,25 +58,14 @@ def _cases() -> list[Any]:
 @pytest.fixture(scope="module", params=["sqlite", "dynamodb"])
 def api_schema(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One app per backend for the whole module: fuzzing needs no fresh tables per operation."""
-    tmp = tmp_path_factory.mktemp("fuzz")
-    if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp}/api.db")
-        blobs: BlobStore = LocalBlobStore(tmp / "blobs")
-    else:
-        store = open_store(f"dynamodb://?endpoint={request.getfixturevalue('dynamodb_local_endpoint')}"
-                           "&region=us-east-1")
-        s3 = S3BlobStore(f"fuzz-{uuid.uuid4().hex[:12]}", endpoint=request.getfixturevalue("moto_endpoint"))
-        s3.create_bucket()
-        blobs = s3
+    store, blobs = open_backend(request.param, tmp_path_factory.mktemp("fuzz"), request)
     prefix = f"fuzz{uuid.uuid4().hex[:8]}-"
     app = create_app(store, blobs=blobs, table_prefix=prefix)
     try:
         with TestClient(app):  # runs the lifespan: tables created, stores built
             yield schemathesis.openapi.from_asgi("/openapi.json", app)
     finally:
-        for name in store.tables():
-            if name.startswith(prefix):
-                store.delete_table(name)
+        drop_tables(store, prefix)
         store.close()
 
 

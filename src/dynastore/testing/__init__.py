@@ -1,4 +1,4 @@
-"""Helpers for tests and benchmarks: throwaway local DynamoDB Local and moto servers."""
+"""Helpers for tests and benchmarks: throwaway local DynamoDB Local and moto servers, and tables."""
 
 from dynastore.testing.servers import (
     LocalServer,
@@ -7,5 +7,6 @@ from dynastore.testing.servers import (
     install_dynamodb_local,
     moto_server,
 )
+from dynastore.testing.tables import drop_tables
 
-__all__ = ["LocalServer", "dynamodb_local", "free_port", "install_dynamodb_local", "moto_server"]
+__all__ = ["LocalServer", "drop_tables", "dynamodb_local", "free_port", "install_dynamodb_local", "moto_server"]

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dynastore import DynastoreError, Store
+from dynastore import Store
 from dynastore.blobs import LocalBlobStore
+from dynastore.testing import drop_tables
 
 from .._support import unique_name
 
@@ -23,12 +24,7 @@ def prefix(sync_store: Store) -> Iterator[str]:
     """A table-name prefix for this test; its tables are deleted afterwards."""
     p = unique_name("")
     yield p
-    for name in sync_store.tables():
-        if name.startswith(p):
-            try:
-                sync_store.delete_table(name)
-            except DynastoreError:
-                pass
+    drop_tables(sync_store, p)
 
 
 @pytest.fixture

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dynastore import ConditionFailed, ItemTooLarge, Key, Store, ValidationError, VersionConflict
+from dynastore import (
+    ConditionFailed,
+    ItemTooLarge,
+    Key,
+    Store,
+    ValidationError,
+    VersionConflict,
+)
 from dynastore.apps.scripts import (
     MergedScriptNotFound,
     Script,
@@ -19,7 +26,11 @@ from dynastore.apps.scripts import (
     VersionNotFound,
     feedback_id_for,
 )
-from dynastore.apps.scripts.models import MAX_ANALYSIS_BYTES, MAX_CONTENT_BYTES, MAX_FEEDBACK_CHARS
+from dynastore.apps.scripts.models import (
+    MAX_ANALYSIS_BYTES,
+    MAX_CONTENT_BYTES,
+    MAX_FEEDBACK_CHARS,
+)
 
 from .._support import known_difference, unique_name
 
