@@ -52,10 +52,19 @@ def open_store(url: str | None = None, *, retry: RetryPolicy | None = None,
     return Store(engine_from_url(url, **options), retry=retry, url=url, metrics=metrics)
 
 
+def dynamodb_options(url: str, **options: Any) -> tuple[dict[str, Any], str | None, dict[str, str]]:
+    """What a ``dynamodb://`` URL says: the engine's keyword arguments (its query, then ``options``
+    over it), the fallback store's URL (``fallback=``) and that store's options (``fallback_*``)."""
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+    fallback = query.pop("fallback", None)
+    fallback_options = {k: query.pop(k) for k in list(query) if k.startswith("fallback_")}
+    kwargs = {"region": None, "endpoint": None, "profile": None, **query, **options}
+    return kwargs, fallback, fallback_options
+
+
 def engine_from_url(url: str, **options: Any) -> Engine:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if scheme == "memory":
         from .engines.sqlite import SQLiteEngine
 
@@ -73,14 +82,8 @@ def engine_from_url(url: str, **options: Any) -> Engine:
     if scheme == "dynamodb":
         from .engines.dynamodb import DynamoDBEngine
 
-        fallback = query.pop("fallback", None)
-        fallback_options = {k: query.pop(k) for k in list(query) if k.startswith("fallback_")}
-        engine: Engine = DynamoDBEngine(
-            region=query.pop("region", None),
-            endpoint=query.pop("endpoint", None),
-            profile=query.pop("profile", None),
-            **{**query, **options},
-        )
+        kwargs, fallback, fallback_options = dynamodb_options(url, **options)
+        engine: Engine = DynamoDBEngine(**kwargs)
         if fallback is not None:
             from .engines.fallback import fallback_engine
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from prometheus_client import CollectorRegistry
 
@@ -16,12 +16,17 @@ from ..health import Health, check_health
 from ..metrics import StoreMetrics
 from ..retry import RetryPolicy
 from ..spec import TableSpec, load_specs
-from ..store import BaseStore, BaseTransaction, engine_from_url
+from ..store import BaseStore, BaseTransaction, dynamodb_options, engine_from_url
 from ..streams import StreamSummary
 from ..table import BaseTable
 from ._bridge import BlockingEngine
 from ._drive import AsyncEngineDriver, awaitable
-from .engine import DEFAULT_MAX_WORKERS, AsyncEngine, InstrumentedAsyncEngine, ThreadedEngine
+from .engine import (
+    DEFAULT_MAX_WORKERS,
+    AsyncEngine,
+    InstrumentedAsyncEngine,
+    ThreadedEngine,
+)
 from .streams import AsyncStream
 from .table import AsyncTable
 
@@ -59,18 +64,13 @@ def async_engine_from_url(
     url: str, *, max_workers: int = DEFAULT_MAX_WORKERS, metrics: StoreMetrics | None = None, **options: Any
 ) -> AsyncEngine:
     """The async engine for a store URL: aiobotocore for ``dynamodb://``, else the blocking engine on threads."""
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    if parts.scheme.lower() == "dynamodb" and "fallback" not in query:
-        from .dynamodb import AsyncDynamoDBEngine
+    if urlsplit(url).scheme.lower() == "dynamodb":
+        kwargs, fallback, _ = dynamodb_options(url, **options)
+        if fallback is None:  # with a fallback: the blocking FallbackEngine on threads, below
+            from .dynamodb import AsyncDynamoDBEngine
 
-        aio: AsyncEngine = AsyncDynamoDBEngine(
-            region=query.pop("region", None),
-            endpoint=query.pop("endpoint", None),
-            profile=query.pop("profile", None),
-            **{**query, **options},
-        )
-        return aio if metrics is None else InstrumentedAsyncEngine(aio, metrics)
+            aio: AsyncEngine = AsyncDynamoDBEngine(**kwargs)
+            return aio if metrics is None else InstrumentedAsyncEngine(aio, metrics)
     engine = engine_from_url(url, **options)
     if metrics is not None:
         engine = instrument(engine, metrics)
