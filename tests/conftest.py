@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,34 @@ def moto_endpoint() -> Iterator[str]:
     _use_dummy_credentials()
     with moto_server() as server:
         yield server.endpoint
+
+
+@pytest.fixture
+def proxy(dynamodb_local_endpoint: str) -> Iterator[Any]:
+    """DynamoDB Local behind a TCP proxy on 127.0.0.1 that a test can cut (`fallback._proxy.TcpProxy`)."""
+    from urllib.parse import urlsplit
+
+    from fallback._proxy import TcpProxy
+
+    parts = urlsplit(dynamodb_local_endpoint)
+    assert parts.hostname and parts.port
+    with TcpProxy(parts.hostname, parts.port) as p:
+        yield p
+
+
+@pytest.fixture
+def fallback_url(proxy: Any, tmp_path: Path) -> str:
+    """A store URL: DynamoDB Local through ``proxy``, falling back on SQLite in tmp_path."""
+    # one attempt and short timeouts: an outage is noticed at once, not after botocore's retries
+    return (f"dynamodb://?endpoint={proxy.endpoint}&region=us-east-1&max_attempts=1&connect_timeout=2"
+            f"&read_timeout=10&fallback=sqlite:///{tmp_path}/offline.db&fallback_probe_interval=0.02"
+            "&fallback_max_probe_interval=0.1&fallback_auto_sync=false")  # tests sync explicitly
+
+
+@pytest.fixture(scope="session")
+def remote(dynamodb_local_endpoint: str) -> Iterator[Any]:
+    """The same DynamoDB Local, directly: what another client sees."""
+    from dynastore import open_store
+
+    with open_store(f"dynamodb://?endpoint={dynamodb_local_endpoint}&region=us-east-1") as s:
+        yield s

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -28,6 +27,7 @@ from dynastore.api import create_app
 from dynastore.apps.scripts.models import MAX_CONTENT_BYTES
 from dynastore.engines.fallback import FallbackEngine
 from dynastore.settings import Settings
+from dynastore.testing import drop_tables
 
 
 def sid() -> str:
@@ -265,26 +265,9 @@ def test_sync_without_a_fallback_says_so_and_lists_the_session(client: TestClien
 
 
 @pytest.fixture
-def proxy(dynamodb_local_endpoint: str) -> Iterator[TcpProxy]:
-    parts = urlsplit(dynamodb_local_endpoint)
-    assert parts.hostname and parts.port
-    with TcpProxy(parts.hostname, parts.port) as p:
-        yield p
-
-
-@pytest.fixture
-def remote(dynamodb_local_endpoint: str) -> Iterator[Store]:
-    """DynamoDB Local directly: another environment of the seed's app."""
-    with open_store(f"dynamodb://?endpoint={dynamodb_local_endpoint}&region=us-east-1") as s:
-        yield s
-
-
-@pytest.fixture
-def offline_client(proxy: TcpProxy, remote: Store, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    """The API on DynamoDB Local through a proxy we can cut, with a local SQLite fallback."""
-    store = open_store(f"dynamodb://?endpoint={proxy.endpoint}&region=us-east-1&max_attempts=1&connect_timeout=2"
-                       f"&read_timeout=10&fallback=sqlite:///{tmp_path}/offline.db&fallback_probe_interval=0.02"
-                       "&fallback_max_probe_interval=0.1&fallback_auto_sync=false")
+def offline_client(fallback_url: str, remote: Store) -> Iterator[tuple[TestClient, str]]:
+    """The API on DynamoDB Local through a proxy we can cut (``proxy``), with a local SQLite fallback."""
+    store = open_store(fallback_url)
     assert isinstance(store.engine, FallbackEngine)
     prefix = f"sync{uuid.uuid4().hex[:8]}-"
     try:
@@ -292,9 +275,7 @@ def offline_client(proxy: TcpProxy, remote: Store, tmp_path: Path) -> Iterator[t
             yield c, prefix
     finally:
         store.close()
-        for name in remote.tables():
-            if name.startswith(prefix):
-                remote.delete_table(name)
+        drop_tables(remote, prefix)
 
 
 def test_sync_replays_offline_writes_and_pulls_the_session(offline_client: tuple[TestClient, str], proxy: TcpProxy,
