@@ -9,14 +9,12 @@ a query starting somewhere arbitrary.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from ...errors import ValidationError
+from ..cursors import pack, unpack
 from .models import ID_PATTERN, USER_PATTERN
 
 #: Longer than any cursor `encode` writes; anything longer is refused before decoding.
@@ -32,23 +30,19 @@ class Position:
     generation_id: str
 
 
+_INVALID = "invalid cursor: pass the cursor of the previous page unchanged"
+
+
 def encode(pos: Position) -> str:
-    raw = json.dumps([pos.user_id, pos.created_at, pos.generation_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return pack([pos.user_id, pos.created_at, pos.generation_id])
 
 
 def decode(cursor: str, user_id: str) -> Position:
     """The position *cursor* names, for a listing of *user_id*'s generations; ValidationError if it is not one."""
-    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_CHARS:
-        raise ValidationError("invalid cursor: pass the cursor of the previous page unchanged")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        user, created, gid = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
-        raise ValidationError("invalid cursor: pass the cursor of the previous page unchanged") from None
+    user, created, gid = unpack(cursor, fields=3, max_chars=MAX_CURSOR_CHARS, error=_INVALID)
     if not (isinstance(user, str) and isinstance(created, str) and isinstance(gid, str)
             and re.fullmatch(USER_PATTERN, user) and re.fullmatch(ID_PATTERN, gid) and _is_time(created)):
-        raise ValidationError("invalid cursor: pass the cursor of the previous page unchanged")
+        raise ValidationError(_INVALID)
     if user != user_id:
         raise ValidationError("this cursor belongs to another user's listing")
     return Position(user, created, gid)
