@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from ...codec import normalize_number
+from ...codec import normalize_number, text
 from ...errors import ValidationError
 from ...jsonutil import to_jsonable
 from ...limits import MAX_NESTING_LEVELS
@@ -73,22 +73,15 @@ def _json_map(value: dict[str, Any]) -> dict[str, Any]:
                              f"{MAX_NESTING_LEVELS} for the whole item)")
         if isinstance(v, dict):
             for k, x in v.items():
-                _utf8(k)
+                text(k)
                 stack.append((x, depth + 1))
         elif isinstance(v, list):
             stack.extend((x, depth + 1) for x in v)
         elif isinstance(v, str):
-            _utf8(v)
+            text(v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             normalize_number(v)  # DynamoDB's range and 38 digits, in every storage (files too)
     return value
-
-
-def _utf8(s: str) -> None:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("strings must be valid Unicode (a lone surrogate cannot be stored)") from None
 
 
 #: A stage's (or the initial parameters') data: a JSON object, stored as a DynamoDB map.

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from ...codec import text
 from ...errors import ValidationError
 
 T = TypeVar("T")
@@ -38,14 +39,6 @@ MAX_MERGE_CHAPTERS = 99
 Change = Literal["create", "save", "edit", "rollback"]
 
 
-def _unicode(value: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
-    return value
-
-
 def _max_bytes(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         n = len(value.encode("utf-8"))
@@ -56,7 +49,7 @@ def _max_bytes(limit: int) -> AfterValidator:
     return AfterValidator(check)
 
 
-Text = Annotated[str, AfterValidator(_unicode)]
+Text = Annotated[str, AfterValidator(text)]  # codec.text: no lone surrogates
 SessionId = Annotated[str, Field(pattern=ID_PATTERN, description="the session's id (1-128 of A-Z a-z 0-9 _ . : -)")]
 MergedId = Annotated[str, Field(pattern=ID_PATTERN, description="the merged script's id")]
 FeedbackId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
