@@ -16,9 +16,9 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, create_model, field_validator
-from pydantic_core import to_jsonable_python
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from ..engine import Item
 from ..errors import ValidationError
@@ -178,7 +178,7 @@ class ModelSchema(Generic[M]):
         try:
             return getattr(checker.model_validate({field: v}), field)
         except PydanticValidationError as e:
-            raise ValidationError(f"{self.name}.{field}: {_first_error(e)}", cause=e) from None
+            raise ValidationError(f"{self.name}.{field}: {first_error(e)}", cause=e) from None
 
     # -- items ---------------------------------------------------------------
 
@@ -225,7 +225,7 @@ class ModelSchema(Generic[M]):
         except PydanticValidationError as e:
             key = {k: item[k] for k in self.key_names if k in item}
             raise ValidationError(
-                f"item {key} in table {self.spec.name!r} is not a valid {self.name}: {_first_error(e)}", cause=e
+                f"item {key} in table {self.spec.name!r} is not a valid {self.name}: {first_error(e)}", cause=e
             ) from None
 
     def key_values(self, source: M | Mapping[str, Any]) -> dict[str, Any]:
@@ -287,7 +287,7 @@ class ModelSchema(Generic[M]):
                 try:
                     setattr(staged, f, v)
                 except PydanticValidationError as e:
-                    raise ValidationError(f"{self.name}.{f}: {_first_error(e)}", cause=e) from None
+                    raise ValidationError(f"{self.name}.{f}: {first_error(e)}", cause=e) from None
                 changed[f] = getattr(staged, f)
             else:
                 changed[f] = None if v is None else self.validate_field(f, v)
@@ -387,7 +387,8 @@ def _field_checker(model: type[Model], field: str) -> type[BaseModel]:
     return checker
 
 
-def _first_error(e: PydanticValidationError) -> str:
+def first_error(e: PydanticValidationError) -> str:
+    """A pydantic error in one line: the first failure's ``loc: msg``, and how many more there are."""
     errs = e.errors()
     if not errs:
         return str(e)

@@ -30,6 +30,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ...cleanup import DEFAULT_MAX_AGE
 from ...errors import VersionConflict
+from ...models.schema import first_error
 from . import cursor as cursors
 from .closing import Closing
 from .errors import (
@@ -297,6 +298,5 @@ def _refuse_invalid(name: str, reason: str) -> None:
 
 def _reason(e: Exception) -> str:
     if isinstance(e, PydanticValidationError):
-        first = e.errors()[0]
-        return f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+        return first_error(e)
     return str(e)

@@ -28,6 +28,7 @@ from ...codec import normalize_number, text
 from ...errors import ValidationError
 from ...jsonutil import to_jsonable
 from ...limits import MAX_NESTING_LEVELS
+from ...models.schema import first_error
 
 Status = Literal["created", "script", "audio", "keywords", "clips", "baseVideo", "finalVideo", "youtube"]
 #: Every status, in order: ``created`` (no stage yet), then the stages in the order they are reached.
@@ -237,6 +238,4 @@ def _validated(model: type[M], data: Any, what: str) -> M:
     try:
         return model.model_validate(data)
     except PydanticValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or what
-        raise ValidationError(f"invalid {what}: {where}: {first['msg']}", cause=e) from None
+        raise ValidationError(f"invalid {what}: {first_error(e)}", cause=e) from None

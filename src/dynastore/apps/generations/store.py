@@ -37,6 +37,7 @@ from ...cleanup import DEFAULT_MAX_AGE
 from ...cleanup import cleanup as cleanup_table
 from ...errors import ConditionFailed, DynastoreError, ItemTooLarge, VersionConflict
 from ...expressions import Attr, Condition, Key
+from ...models.schema import first_error
 from ...spec import TableSpec
 from ...store import Store
 from ...table import ANY_VERSION, Table
@@ -287,10 +288,8 @@ def _state(item: Mapping[str, Any]) -> GenerationState:
     try:
         return GenerationState.from_item(item)
     except PydanticValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(map(str, first["loc"]))
         raise StorageOperationError(f"generation {str(item.get('generationId'))[:200]!r} cannot be read: "
-                                    f"{where}: {first['msg']}", cause=e) from None
+                                    f"{first_error(e)}", cause=e) from None
 
 
 def _listed(item: Mapping[str, Any]) -> GenerationState | None:

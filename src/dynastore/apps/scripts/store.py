@@ -39,6 +39,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ...errors import ConditionFailed, TransactionCanceled, ValidationError, VersionConflict
 from ...expressions import Attr, Key
+from ...models.schema import first_error
 from ...spec import TableSpec
 from ...store import Store
 from ...table import ANY_VERSION, Table
@@ -92,9 +93,7 @@ def _model(cls: type[M], **fields: Any) -> M:
     try:
         return cls.model_validate(fields)
     except PydanticValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(map(str, first["loc"]))
-        raise ValidationError(f"{where}: {first['msg']}") from None
+        raise ValidationError(first_error(e)) from None
 
 
 def feedback_id_for(text: str) -> str:
