@@ -108,6 +108,7 @@ def test_004_blog() -> None:
     assert _gsis(act) == {
         "ActivityTypeIndex": (S("activity_type"), S("timestamp")),
         "PostActivityIndex": (S("post_id"), S("timestamp")),
+        "RecentActivityIndex": (S("feed_shard"), S("timestamp")),
     }
     likes = specs["likes"]
     assert (likes.partition_key, likes.sort_key, likes.indexes) == (S("post_id"), None, ())

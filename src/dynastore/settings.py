@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     role_session_name: str | None = Field(
         default=None, validation_alias=AliasChoices("DYNASTORE_ROLE_SESSION_NAME", "role_session_name"))
 
+    # The blog's posts and users (seed 004 keeps them in a relational database): an SQLite file, or
+    # ":memory:". Unset: data/blog.db, or in memory when the store itself is memory://.
+    blog_database: str | None = Field(
+        default=None, validation_alias=AliasChoices("BLOG_DATABASE", "blog_database"))
+
+    def blog_database_path(self) -> str:
+        """Where the blog keeps its posts and users (``BLOG_DATABASE``)."""
+        if self.blog_database:
+            return self.blog_database
+        return ":memory:" if self.store_url().startswith("memory:") else "data/blog.db"
+
     def store_url(self) -> str:
         """The engine URL these settings select."""
         if self.url:

@@ -81,6 +81,7 @@ class ActivityType(str, Enum):
     VIEW = "view"
     LIKE = "like"
     COMMENT = "comment"
+    POST = "post"
 
 
 class BlogModel(Model, table=BLOG_TABLE, abstract=True):
