@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import ApiContext, Context
 
@@ -32,21 +38,37 @@ def metrics(ctx: Context) -> Response:
 
 def instrument(app: FastAPI, ctx: ApiContext) -> None:
     """Count and time requests per route template (``/api/sessions/{session_id}``, not each id)."""
-    requests = Counter("dynastore_http_requests", "HTTP requests", ("method", "route", "status"),
-                       registry=ctx.registry)
-    latency = Histogram("dynastore_http_request_duration_seconds", "HTTP request latency", ("method", "route"),
-                        registry=ctx.registry)
+    app.add_middleware(_Observe, registry=ctx.registry)
 
-    @app.middleware("http")
-    async def _observe(request: Request, call_next: Any) -> Any:
+
+class _Observe:
+    """Plain ASGI middleware: Starlette's ``@app.middleware("http")`` wraps every response in a stream
+    of its own, which costs more than the blog's whole page view on the embedded store."""
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry):
+        self.app = app
+        self.requests = Counter("dynastore_http_requests", "HTTP requests", ("method", "route", "status"),
+                                registry=registry)
+        self.latency = Histogram("dynastore_http_request_duration_seconds", "HTTP request latency",
+                                 ("method", "route"), registry=registry)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
         status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, sending)
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            requests.labels(request.method, template, str(status)).inc()
-            latency.labels(request.method, template).observe(time.perf_counter() - start)
+            # routing wrote the matched route into this same scope (a mounted app's own route too)
+            template = getattr(scope.get("route"), "path", "unmatched")
+            self.requests.labels(scope["method"], template, str(status)).inc()
+            self.latency.labels(scope["method"], template).observe(time.perf_counter() - start)
