@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dynastore import Store
 from dynastore.apps.blog import (
@@ -281,3 +283,21 @@ def test_demo_loads_once(blog: BlogStore) -> None:
     assert [p.post_id for p in blog.posts()] == [p.post_id for p in posts]
     assert blog.login("alice", DEMO_PASSWORD).user_id == "alice"
     assert blog.popular()[0][1] >= 1
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(st.tuples(st.sampled_from(["u_a", "u_b", "u_c", "u_d", "u_e"]), st.booleans()), max_size=12))
+def test_likes_match_a_set_of_users_whatever_the_sequence(blog: BlogStore, ops: list[tuple[str, bool]]) -> None:
+    """Any sequence of likes and unlikes (repeats included) leaves count == the users who like it now."""
+    try:
+        blog.register("poster", PASSWORD)
+    except UsernameTaken:
+        pass
+    post = blog.create_post("poster", "Property", "body")
+    model: set[str] = set()
+    for user, like in ops:
+        state = blog.like(post.post_id, user) if like else blog.unlike(post.post_id, user)
+        (model.add if like else model.discard)(user)
+        assert (state.count, state.liked) == (len(model), user in model)
+    assert blog.like_counts([post.post_id]) == {post.post_id: len(model)}
+    assert {u for u in ("u_a", "u_b", "u_c", "u_d", "u_e") if blog.likes(post.post_id, u).liked} == model
