@@ -497,6 +497,27 @@ CASES: list[tuple[str, str | None, Any]] = [
         {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
          "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1,
                                                                            "WriteCapacityUnits": 1}}]}),
+    # capacity units as JSON strings, as dynamodb-admin's create-table form sends them through the JS SDK:
+    # DynamoDB would refuse them, DynamoDB Local reads them as numbers, and so does the endpoint, so that
+    # dynamodb-admin works on it as on Local (tests/endpoint/test_dynamodb_admin.py)
+    ("create/throughput-numeric-strings", "CreateTable", _create("{N}", BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": "3", "WriteCapacityUnits": " 4"})),
+    ("create/throughput-fraction", "CreateTable", _create("{N}", BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 3.5, "WriteCapacityUnits": 4})),
+    ("create/throughput-word", "CreateTable", _create("{N}", BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": "three", "WriteCapacityUnits": 4})),
+    ("create/throughput-boolean", "CreateTable", _create("{N}", BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": True, "WriteCapacityUnits": 4})),
+    ("create/gsi-throughput-numeric-strings", "CreateTable", {**_create("{N}"), "BillingMode": "PROVISIONED",
+        "ProvisionedThroughput": {"ReadCapacityUnits": "1", "WriteCapacityUnits": "1"},
+        "AttributeDefinitions": DEFS + [{"AttributeName": "g", "AttributeType": "S"}], "GlobalSecondaryIndexes": [
+            {"IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": "2",
+                                                                               "WriteCapacityUnits": "2"}}]}),
+    ("update/same-throughput-numeric-strings", "UpdateTable", {"TableName": "{P}", "ProvisionedThroughput": {
+        "ReadCapacityUnits": "1", "WriteCapacityUnits": "1"}}),
+    ("update/index-update-same-numeric-strings", "UpdateTable", {"TableName": "{P}", "GlobalSecondaryIndexUpdates": [
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": {"ReadCapacityUnits": "1", "WriteCapacityUnits": "1"}}}]}),
     ("update/create-index-without-throughput", "UpdateTable", {"TableName": "{P}", "AttributeDefinitions": [
         {"AttributeName": "h", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [
         {"Create": {"IndexName": "by-h", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}],
@@ -537,6 +558,8 @@ KNOWN: dict[str, tuple[str, str]] = {
     "create/bad-attribute-type": ("ValidationException", _PREFIX + " and the member's path"),
     "create/bad-billing-mode": ("ValidationException", _FAILS),
     "create/zero-throughput": ("ValidationException", _OWN_WORDS),
+    "create/throughput-word": ("SerializationException", _FAILS),
+    "create/throughput-boolean": ("SerializationException", _FAILS),
     "create/gsi-undefined-key": ("ValidationException", "DynamoDB lists the index keys and the definitions; " + _OWN_WORDS),
     "create/name-is-number": ("SerializationException", "DynamoDB Local turns a JSON number into a string; "
                                                         "DynamoDB's protocol refuses the wrong JSON type"),

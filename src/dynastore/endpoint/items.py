@@ -25,7 +25,7 @@ from ..table import BaseTable
 from ..validation import check_item, check_key, check_projection
 from . import legacy
 from .tables import not_found
-from .wire import ApiError, Json, decode_item, encode_item, encode_value, one_of, required, table_name
+from .wire import ApiError, Json, decode_item, encode_item, encode_value, json_kind, one_of, required, table_name
 
 if TYPE_CHECKING:
     from .service import Namespace
@@ -35,17 +35,6 @@ _CAPACITY = ("INDEXES", "TOTAL", "NONE")
 _INVALID = "One or more parameter values were invalid: "
 #: the legacy parameters standing for each condition expression
 _LEGACY_CONDITIONS = {"ConditionExpression": ("Expected",), "FilterExpression": ("QueryFilter", "ScanFilter")}
-
-
-def _json_kind(value: Any) -> str:
-    """Jackson's name for a JSON value's kind, as DynamoDB's SerializationException words it."""
-    if isinstance(value, bool):
-        return "TRUE_VALUE" if value else "FALSE_VALUE"
-    if isinstance(value, str):
-        return "STRING_VALUE"
-    if isinstance(value, (int, float)):
-        return "NUMBER_VALUE"
-    return "START_OBJECT" if isinstance(value, dict) else "START_ARRAY"
 
 
 class _Request:
@@ -64,7 +53,7 @@ class _Request:
         self.expressions = 0
         for flag in ("ConsistentRead", "ScanIndexForward"):
             if req.get(flag) is not None and type(req[flag]) is not bool:
-                raise ApiError("SerializationException", f"{_json_kind(req[flag])} can not be converted to a Boolean")
+                raise ApiError("SerializationException", f"{json_kind(req[flag])} can not be converted to a Boolean")
 
     def condition(self, field: str = "ConditionExpression") -> Condition | None:
         for old in _LEGACY_CONDITIONS.get(field, ()):
@@ -379,7 +368,7 @@ def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition |
     checks._check_index_projection(paths, index)
     limit = r.req.get("Limit")
     if limit is not None and type(limit) is not int:
-        raise ApiError("SerializationException", f"{_json_kind(limit)} can not be converted to an Integer")
+        raise ApiError("SerializationException", f"{json_kind(limit)} can not be converted to an Integer")
     if limit is not None and limit < 1:
         raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
                               "constraint: Member must have value greater than or equal to 1")

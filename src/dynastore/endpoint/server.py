@@ -234,6 +234,9 @@ class EndpointServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a queue of 5: SDK pools open dozens of connections at once (the JS SDK up to 50),
+    # and a connection the full queue turns away waits for the client's SYN retries (1, 3, 7 ... s).
+    request_queue_size = 1024
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8000, *, db: str | None = None, shared_db: bool = False,
                  auth_keys: Mapping[str, str] | None = None, default_region: str = "us-east-1",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import TableInfo
 from ..errors import TableExists, TableNotFound, ValidationError
 from ..spec import Index, KeyAttribute, TableSpec, key_schema, projection_shape
-from .wire import ApiError, Json, one_of, required, table_name
+from .wire import ApiError, Json, long_member, one_of, required, table_name
 
 if TYPE_CHECKING:
     from .service import Namespace
@@ -32,7 +32,7 @@ def spec_from_request(req: Json) -> TableSpec:
     for d in req["AttributeDefinitions"]:
         types[d["AttributeName"]] = one_of(d, "AttributeType", ("B", "N", "S"), "S")
     billing = one_of(req, "BillingMode", _BILLING, "PROVISIONED")
-    tp = req.get("ProvisionedThroughput")
+    tp = _read_units(req.get("ProvisionedThroughput"))
     if billing == "PROVISIONED" and tp is None:
         raise ValidationError("No provisioned throughput specified for the table")
     if billing == "PAY_PER_REQUEST" and tp is not None:
@@ -329,8 +329,15 @@ _INDEX_UNITS = "Global Secondary Index's read and write throughput must be at le
 _UNCHANGED = "The requested throughput value equals the current value"
 
 
+def _read_units(tp: Any) -> Any:
+    """``ProvisionedThroughput`` with its units as numbers (see `long_member`)."""
+    if not isinstance(tp, dict):
+        return tp
+    return {**tp, **{u: long_member(tp[u]) for u in ("ReadCapacityUnits", "WriteCapacityUnits") if u in tp}}
+
+
 def _units(tp: Json, words: str) -> tuple[int, int]:
-    read, write = tp.get("ReadCapacityUnits"), tp.get("WriteCapacityUnits")
+    read, write = (long_member(tp.get(u)) for u in ("ReadCapacityUnits", "WriteCapacityUnits"))
     if type(read) is not int or type(write) is not int or read < 1 or write < 1:
         raise ValidationError(words)
     return read, write

@@ -8,6 +8,7 @@ the same way.
 from __future__ import annotations
 
 import base64
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -118,6 +119,37 @@ def table_name(req: Json, name: str = "TableName") -> str:
             "and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'"
         )
     return v
+
+
+def json_kind(value: Any) -> str:
+    """Jackson's name for a JSON value's kind, as DynamoDB's SerializationException words it."""
+    if isinstance(value, bool):
+        return "TRUE_VALUE" if value else "FALSE_VALUE"
+    if isinstance(value, str):
+        return "STRING_VALUE"
+    if isinstance(value, (int, float)):
+        return "NUMBER_VALUE"
+    return "START_OBJECT" if isinstance(value, dict) else "START_ARRAY"
+
+
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
+
+
+def long_member(value: Any) -> Any:
+    """A JSON value of a Long member (capacity units) read as DynamoDB Local reads it; None stays None.
+
+    Fractions are cut to whole numbers, as DynamoDB does. A string of digits counts as its number:
+    DynamoDB refuses strings there, but dynamodb-admin's create-table form sends the units as strings
+    (through the JS SDK, which passes them on) and works against DynamoDB Local. Anything else is
+    DynamoDB's SerializationException (DynamoDB Local fails with a 500).
+    """
+    if value is None or type(value) is int:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return int(value)
+    if isinstance(value, str) and _WHOLE.match(value):
+        return int(value)
+    raise ApiError("SerializationException", f"{json_kind(value)} can not be converted to a Long")
 
 
 def one_of(req: Json, name: str, allowed: tuple[str, ...], default: str) -> str:

