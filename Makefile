@@ -6,7 +6,11 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip install -q --disable-pip-version-check --no-input
 
-.PHONY: demo test bench clean-venv
+.PHONY: serve demo test bench clean-venv
+
+# The main job: the blog at http://127.0.0.1:8000 and the REST API (docs at /docs) on the embedded store.
+serve: $(VENV)/.installed-base
+	$(VENV)/bin/dynastore serve
 
 demo: $(VENV)/.installed-base
 	$(VENV)/bin/dynastore demo

@@ -1,15 +1,19 @@
-"""``dynastore serve``: the REST API of the seed applications' stores (uvicorn + FastAPI)."""
+"""``dynastore serve``: the main job. The blog (seed 004) at ``/`` and the REST API of the seed
+applications' stores under ``/api``, one FastAPI application run by uvicorn."""
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ._app import Url, app
 from ._output import errors, fail, out
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 @app.command()
@@ -22,15 +26,21 @@ def serve(
         Optional[str], typer.Option(help="Put this before every table name (side-by-side deployments).")
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    demo: Annotated[bool, typer.Option(
+        "--demo/--no-demo", help="Load the blog's demo users, posts, likes and comments unless loaded before.")] = True,
 ) -> None:
-    """Serve the REST API (OpenAPI docs at /docs, /healthz, /metrics) on the store the URL names.
+    """Serve the blog at / and the REST API under /api (OpenAPI docs at /docs, /healthz, /metrics) on the
+    store the URL names (default: the embedded SQLite file data/dynastore.db; the blog's posts and
+    accounts go to data/blog.db, or BLOG_DATABASE).
 
-    Tables are created on start-up, so a fresh embedded store needs nothing else.
+    Tables are created on start-up, so a fresh embedded store needs nothing else; on first start the
+    blog gets demo content (log in as alice, bob or carol, password dynastore-demo).
     """
     if url:
         os.environ["DYNASTORE_URL"] = url
     if table_prefix:
         os.environ["DYNASTORE_TABLE_PREFIX"] = table_prefix
+    os.environ["DYNASTORE_DEMO"] = "1" if demo else "0"  # read by each worker's app (app_from_environment)
     _check_port_free(host, port)
     with errors():
         # Open once here, so a bad URL or an unreachable store is one red line, not a worker's traceback.
@@ -43,16 +53,49 @@ def serve(
         store = open_store(store_url)
         try:
             health = store.health(tables=())
+            if health.status == "unreachable":
+                fail(f"{store_url}: unreachable ({'; '.join(health.problems)})")
         finally:
             store.close()
-        if health.status == "unreachable":
-            fail(f"{store_url}: unreachable ({'; '.join(health.problems)})")
     import uvicorn
 
     shown = f"[{host}]" if ":" in host else host
-    out().print(f"dynastore API on http://{shown}:{port}  (docs: http://{shown}:{port}/docs)", highlight=False)
-    uvicorn.run("dynastore.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level)
+    out().print(f"dynastore on http://{shown}:{port}  (the blog at /, the REST API's docs at /docs)",
+                highlight=False)
+    if demo:
+        from ..apps.blog import DEMO_PASSWORD, DEMO_USERS
+
+        names = ", ".join(u for u, _ in DEMO_USERS)
+        out().print(f"demo content (loaded on first start): log in as {names}, password {DEMO_PASSWORD}",
+                    highlight=False)
+    _run(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
+                        workers=workers, log_level=log_level))
+
+
+def _run(config: uvicorn.Config) -> None:
+    """``uvicorn.run``, but with TCP_NODELAY on the socket several workers share.
+
+    uvicorn binds that socket itself, and asyncio turns Nagle's algorithm off only
+    on connections accepted from its own sockets: every answer after the first on a
+    keep-alive connection then waited ~40 ms for the client's delayed ACK. Linux
+    passes the listener's TCP_NODELAY on to the connections it accepts.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers <= 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise typer.Exit(3)  # what uvicorn.run exits with when start-up fails
+        return
+
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
 
 
 def _check_port_free(host: str, port: int) -> None:

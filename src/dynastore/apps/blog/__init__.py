@@ -12,11 +12,11 @@ from .errors import (
 )
 from .models import ActivityType
 from .records import Activity, Comment, CommentNode, LikeState, LoginSession, Post, User
-from .store import BlogStore, blog_specs
+from .store import BlogStore, blog_specs, most_liked
 from .trace import Access, Trace
 
 __all__ = [
     "DEMO_PASSWORD", "DEMO_USERS", "Access", "Activity", "ActivityType", "BlogStore", "Comment", "CommentNode",
     "CommentNotFound", "InvalidCredentials", "LikeState", "LoginSession", "NotAuthor", "Post", "PostNotFound",
-    "Trace", "User", "UsernameTaken", "blog_specs",
+    "Trace", "User", "UsernameTaken", "blog_specs", "most_liked",
 ]

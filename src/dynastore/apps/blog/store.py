@@ -138,9 +138,7 @@ class BlogStore:
     def popular(self, limit: int = 5, trace: Trace | None = None, *, among: int = 100) -> list[tuple[Post, int]]:
         """The most liked of the *among* newest posts (their sharded counters, summed)."""
         posts = self._posts.latest(among, trace)
-        counts = self._likes.counts([p.post_id for p in posts], trace)
-        ranked = sorted(posts, key=lambda p: (-counts[p.post_id], -p.created_at.timestamp()))
-        return [(p, counts[p.post_id]) for p in ranked[:limit] if counts[p.post_id] > 0]
+        return most_liked(posts, self._likes.counts([p.post_id for p in posts], trace), limit)
 
     def like_sharding(self) -> str:
         """How the like counters are sharded, in words (the page explains it)."""
@@ -181,3 +179,10 @@ class BlogStore:
 
     def recent_by_feed(self, limit: int = 20, trace: Trace | None = None) -> list[Activity]:
         return self._activities.by_feed(limit, trace)
+
+
+def most_liked(posts: list[Post], counts: dict[str, int], limit: int) -> list[tuple[Post, int]]:
+    """The *limit* posts with the most likes (at least one), newest first among equals."""
+    ranked = sorted((p for p in posts if counts.get(p.post_id, 0) > 0),
+                    key=lambda p: (-counts[p.post_id], -p.created_at.timestamp()))
+    return [(p, counts[p.post_id]) for p in ranked[:limit]]

@@ -1,0 +1,1 @@
+"""The blog's routes, one module per area of the site."""
