@@ -14,14 +14,14 @@ from prometheus_client import CollectorRegistry
 
 from .engine import Engine, Item, TableInfo, TxAction, TxGet
 from .engines.instrumented import instrument
-from .errors import TableNotFound, ValidationError
+from .errors import TableExists, TableNotFound, ValidationError
 from .expressions import Action, Condition
 from .health import Health, check_health
 from .limits import MAX_TRANSACT_ACTIONS, MAX_TRANSACTION_BYTES, item_size
 from .metrics import StoreMetrics
 from .retry import RetryPolicy
 from .spec import BillingMode, Index, TableSpec, load_specs, make_spec
-from .steps import EngineDriver, Steps, blocking, call
+from .steps import EngineDriver, Sleep, Steps, blocking, call
 from .table import UNSET, BaseTable, Table
 from .validation import check_condition, key_of, projection_paths
 
@@ -116,13 +116,30 @@ class BaseStore:
         except TableNotFound:
             info = None
         if info is None:
-            yield call("create_table", spec.server_view())
-            if spec.ttl_attribute:
-                yield call("set_ttl", spec.name, spec.ttl_attribute)
-        else:
+            try:
+                yield call("create_table", spec.server_view())
+            except TableExists:
+                # Created by another process (or thread) since we looked: bring that one to the spec.
+                info = yield from self._settled(spec.name)
+            else:
+                if spec.ttl_attribute:
+                    yield call("set_ttl", spec.name, spec.ttl_attribute)
+        if info is not None:
             yield from self._reconcile(spec, info)
         self._specs[spec.name] = spec
         return spec
+
+    def _settled(self, name: str) -> Steps[TableInfo]:
+        """The table's description once its creator is done with it (ACTIVE, indexes too)."""
+        delay, waited = 0.05, 0.0
+        while True:
+            info: TableInfo = yield call("describe_table", name)
+            busy = info.status != "ACTIVE" or any(s != "ACTIVE" for s in info.index_status.values())
+            if not busy or waited > 120:
+                return info
+            yield Sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
     def _reconcile(self, spec: TableSpec, info: TableInfo) -> Steps[None]:
         have = info.spec

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from dynastore import Index, Key, KeyAttribute, TableNotFound, TableSpec, ValidationError, open_store
@@ -21,6 +23,40 @@ def test_create_table_is_idempotent(store, make_table):
     again = store.create_table(t.spec)
     assert again.get({"pk": "a", "sk": "b"}) == {"pk": "a", "sk": "b", "v": 1}
     store.create_table(t.spec)
+
+
+def test_create_table_is_idempotent_when_two_create_it_at_once(store):
+    """Two processes starting at once (``dynastore serve --workers 2``) both find no table and both create
+    it: the second must bring the table to its spec, not fail with TableExists."""
+    names = [unique_name("race") for _ in range(3)]
+    errors: list[BaseException] = []
+    try:
+        for name in names:
+            spec = TableSpec(name=name, partition_key=("pk", "S"), ttl_attribute="expires",
+                             indexes=[Index("ByG", partition_key=("g", "S"))])
+            start = threading.Barrier(2)
+
+            def create(spec: TableSpec = spec, start: threading.Barrier = start) -> None:
+                start.wait()
+                try:
+                    store.create_table(spec).put({"pk": "a", "g": "b"})
+                except BaseException as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+
+            threads = [threading.Thread(target=create) for _ in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            info = store.describe(name)
+            assert info.spec.ttl_attribute == "expires" and [i.name for i in info.spec.indexes] == ["ByG"]
+        assert errors == []
+    finally:
+        for name in names:
+            try:
+                store.delete_table(name)
+            except TableNotFound:
+                pass
 
 
 def test_create_table_from_a_dict(store, make_table):

@@ -621,11 +621,18 @@ class DynamoDBEngine(Engine):
                 (table,),
             )
         if attribute is not None:
-            yield ApiCall(
-                "update_time_to_live",
-                {"TableName": wire, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": attribute}},
-                (table,),
-            )
+            try:
+                yield ApiCall(
+                    "update_time_to_live",
+                    {"TableName": wire, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": attribute}},
+                    (table,),
+                )
+            except ValidationError:
+                # "TimeToLive is already enabled": another client enabled it since we looked; fine if on ours
+                now = (yield ApiCall("describe_time_to_live", {"TableName": wire}, (table,))).get(
+                    "TimeToLiveDescription", {})
+                if now.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING") or now.get("AttributeName") != attribute:
+                    raise
 
     def _delete_table(self, name: str) -> Steps[None]:
         desc = (yield ApiCall("delete_table", {"TableName": self._wire(name)}, (name,))).get("TableDescription", {})
