@@ -16,4 +16,7 @@ Benchmarks (``--only NAME``):
   + TypeDeserializer on a nested ~1 KB item
 - ``scale`` (only with ``--scale``): load, full scan in bounded memory, and a
   query in a 1 M item table vs a 10 k item table
+- ``web`` (only with ``--only web``): the blog under wrk, ``dynastore serve
+  --workers 2`` vs a static Starlette app served the same way (post page, logged
+  in and not, and the like endpoint)
 """

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "scale": "scale",
     "migrate": "migration",  # not in DEFAULT: --only migrate (100,000 items each way, a minute or more)
     "endpoint": "endpoint",  # not in DEFAULT: --only endpoint (starts three servers)
+    "web": "web_load",  # not in DEFAULT: --only web (dynastore serve --workers 2 under wrk)
 }
 DEFAULT = ("embedded", "dynamodb", "codec", "messages")
 

@@ -68,11 +68,11 @@ def serve(
         names = ", ".join(u for u, _ in DEMO_USERS)
         out().print(f"demo content (loaded on first start): log in as {names}, password {DEMO_PASSWORD}",
                     highlight=False)
-    _run(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
+    run_uvicorn(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
                         workers=workers, log_level=log_level))
 
 
-def _run(config: uvicorn.Config) -> None:
+def run_uvicorn(config: uvicorn.Config) -> None:
     """``uvicorn.run``, but with TCP_NODELAY on the socket several workers share.
 
     uvicorn binds that socket itself, and asyncio turns Nagle's algorithm off only
