@@ -257,7 +257,7 @@ class SQLiteEngine(Engine):
         with self._lock:
             conn = self._conn()
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                self._begin(conn)
             except sqlite3.OperationalError as e:
                 raise StoreUnavailable(f"SQLite database {self.path!r} is busy: {e}", cause=e) from None
             try:
@@ -271,6 +271,28 @@ class SQLiteEngine(Engine):
                 raise
             else:
                 conn.execute("COMMIT")
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE, waiting out another process's write lock in steps of a fraction of a millisecond.
+
+        SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between tries, so a write queued
+        behind another process's 0.3 ms write often waited 10 to 50 ms (two `dynastore serve` workers
+        writing at once). Waiting here keeps that wait close to the other write's length.
+        """
+        conn.execute("PRAGMA busy_timeout=0")  # a microsecond; the other statements keep the handler
+        try:
+            deadline, delay = time.monotonic() + self._busy_ms / 1000, 0.0003
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if not _locked(e) or time.monotonic() > deadline:
+                        raise
+                time.sleep(delay)
+                delay = min(delay * 1.5, 0.001)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
 
     # -- companions sharing the database (the fallback engine's outbox) -----------
 
@@ -942,3 +964,9 @@ def _canonical(o: Any) -> Any:
 
 def _digest(actions: Sequence[TxAction]) -> str:
     return hashlib.sha256(json.dumps(_canonical(list(actions))).encode()).hexdigest()
+
+
+def _locked(e: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds the lock."""
+    code = getattr(e, "sqlite_errorcode", None)
+    return (code & 0xFF) == sqlite3.SQLITE_BUSY if code is not None else "locked" in str(e)
