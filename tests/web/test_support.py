@@ -221,8 +221,10 @@ class Visitor:
         return response.headers["location"].rsplit("/", 1)[1]
 
 
-def make_site(kind: str, tmp: Path) -> tuple[Site, ApiContext]:
-    if kind == "memory":
+def make_site(kind: str, tmp: Path, url: str | None = None) -> tuple[Site, ApiContext]:
+    if url is not None:  # another engine (DynamoDB Local): posts and accounts still in SQLite, as the seed has them
+        store, posts_db = open_store(url), str(tmp / "blog.db")
+    elif kind == "memory":
         store, posts_db = open_store("memory://"), ":memory:"
     else:
         store, posts_db = open_store(f"sqlite:///{tmp}/store.db"), str(tmp / "blog.db")
