@@ -61,13 +61,13 @@ def serve(
 
     shown = f"[{host}]" if ":" in host else host
     out().print(f"dynastore on http://{shown}:{port}  (the blog at /, the REST API's docs at /docs)",
-                highlight=False)
+                highlight=False, soft_wrap=True)
     if demo:
         from ..apps.blog import DEMO_PASSWORD, DEMO_USERS
 
         names = ", ".join(u for u, _ in DEMO_USERS)
         out().print(f"demo content (loaded on first start): log in as {names}, password {DEMO_PASSWORD}",
-                    highlight=False)
+                    highlight=False, soft_wrap=True)
     run_uvicorn(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
                         workers=workers, log_level=log_level))
 
