@@ -301,3 +301,45 @@ def test_likes_match_a_set_of_users_whatever_the_sequence(blog: BlogStore, ops: 
         assert (state.count, state.liked) == (len(model), user in model)
     assert blog.like_counts([post.post_id]) == {post.post_id: len(model)}
     assert {u for u in ("u_a", "u_b", "u_c", "u_d", "u_e") if blog.likes(post.post_id, u).liked} == model
+
+
+def test_listings_page_on_with_opaque_cursors(blog: BlogStore, users: list[str]) -> None:
+    ann, ben, _ = users
+    posts = [blog.create_post(ann, f"Post {i}", "body").post_id for i in range(12)]
+    for _ in range(12):
+        blog.record_view(ben, posts[0])
+
+    def walk(read, size: int = 5) -> list[list[object]]:  # type: ignore[no-untyped-def]
+        pages, older = [], None
+        while True:
+            page = read(size, older)
+            pages.append(list(page))
+            if page.next is None:
+                return pages
+            older = page.next
+
+    listings = {
+        "posts": (lambda n, o: blog.posts(n, older=o), lambda p: p.post_id),
+        "posts_by": (lambda n, o: blog.posts_by(ann, n, older=o), lambda p: p.post_id),
+        "user": (lambda n, o: blog.user_activity(ben, n, older=o), lambda a: a.timestamp),
+        "user+type": (lambda n, o: blog.user_activity(ben, n, "view", older=o), lambda a: a.timestamp),
+        "type": (lambda n, o: blog.activity_of_type("view", n, older=o), lambda a: a.timestamp),
+        "timeline": (lambda n, o: blog.post_timeline(posts[0], n, older=o), lambda a: a.timestamp),
+    }
+    expected = {"posts": 12, "posts_by": 12, "user": 12, "user+type": 12, "type": 12, "timeline": 13}
+    for name, (read, ident) in listings.items():
+        pages = walk(read)
+        seen = [ident(x) for page in pages for x in page]
+        whole = [ident(x) for x in read(100, None)]
+        assert seen == whole and len(seen) == expected[name], name  # in order, none twice, none missed
+        assert all(len(p) == 5 for p in pages[:-1]), name
+
+    first = blog.user_activity(ben, 5)
+    assert first.next is not None
+    for bad in ("", "not-a-cursor", first.next[:-3] + "xyz", "W10", "WyJhIl0"):
+        with pytest.raises(ValidationError):
+            blog.user_activity(ben, 5, older=bad)
+        with pytest.raises(ValidationError):
+            blog.posts(5, older=bad)
+    with pytest.raises(ValidationError):  # another user's page link
+        blog.user_activity(ann, 5, older=first.next)

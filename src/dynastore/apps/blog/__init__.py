@@ -11,12 +11,21 @@ from .errors import (
     UsernameTaken,
 )
 from .models import ActivityType
-from .records import Activity, Comment, CommentNode, LikeState, LoginSession, Post, User
+from .records import (
+    Activity,
+    Comment,
+    CommentNode,
+    LikeState,
+    LoginSession,
+    Page,
+    Post,
+    User,
+)
 from .store import BlogStore, blog_specs, most_liked
 from .trace import Access, Trace
 
 __all__ = [
     "DEMO_PASSWORD", "DEMO_USERS", "Access", "Activity", "ActivityType", "BlogStore", "Comment", "CommentNode",
-    "CommentNotFound", "InvalidCredentials", "LikeState", "LoginSession", "NotAuthor", "Post", "PostNotFound",
+    "CommentNotFound", "InvalidCredentials", "LikeState", "LoginSession", "NotAuthor", "Page", "Post", "PostNotFound",
     "Trace", "User", "UsernameTaken", "blog_specs", "most_liked",
 ]

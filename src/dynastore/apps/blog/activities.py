@@ -18,8 +18,9 @@ from typing import Any
 from ...errors import ValidationError
 from ...expressions import Attr, Key
 from ...table import Table
+from ..cursors import pack, unpack
 from .models import ActivityType, time_id
-from .records import Activity
+from .records import Activity, Page
 from .trace import Trace, note
 
 MAX_LIMIT = 100
@@ -67,30 +68,51 @@ class Activities:
         return activity(item)
 
     def of_user(self, user_id: str, limit: int = 20, kind: ActivityType | None = None,
-                trace: Trace | None = None) -> list[Activity]:
+                trace: Trace | None = None, older: str | None = None) -> Page[Activity]:
         flt = Attr("activity_type").eq(kind.value) if kind else None
-        results = self.table.query(Key("user_id").eq(user_id), filter=flt, reverse=True, limit=check_limit(limit))
+        results = self.table.query(Key("user_id").eq(user_id), filter=flt, reverse=True, limit=check_limit(limit),
+                                   start_key=self._start(older, user_id, {"user_id": user_id}))
         items = results.all()
         note(trace, "DynamoDB", "Query", self.table.name, f"user_id = {user_id}", items=len(items),
              scanned=results.scanned_count,
              why=("newest first (ScanIndexForward=false); the type is a filter, applied after the read: "
                   "evaluated items are paid for" if kind else "newest first (ScanIndexForward=false), Limit N"))
-        return [activity(i) for i in items]
+        return self._page(items, limit)
 
-    def of_type(self, kind: ActivityType, limit: int = 20, trace: Trace | None = None) -> list[Activity]:
-        return self._index(TYPE_INDEX, Key("activity_type").eq(kind.value), f"activity_type = {kind.value}", limit,
-                           trace, "a handful of types: each is one partition of the index, hot on a busy site")
+    def of_type(self, kind: ActivityType, limit: int = 20, trace: Trace | None = None, older: str | None = None
+                ) -> Page[Activity]:
+        return self._index(TYPE_INDEX, "activity_type", kind.value, limit, trace, older,
+                           "a handful of types: each is one partition of the index, hot on a busy site")
 
-    def of_post(self, post_id: str, limit: int = 50, trace: Trace | None = None) -> list[Activity]:
-        return self._index(POST_INDEX, Key("post_id").eq(post_id), f"post_id = {post_id}", limit, trace,
+    def of_post(self, post_id: str, limit: int = 50, trace: Trace | None = None, older: str | None = None
+                ) -> Page[Activity]:
+        return self._index(POST_INDEX, "post_id", post_id, limit, trace, older,
                            "sparse: events without a post are not in this index")
 
-    def _index(self, index: str, key: Any, shown: str, limit: int, trace: Trace | None, why: str) -> list[Activity]:
-        results = self.table.query(key, index=index, reverse=True, limit=check_limit(limit))
+    def _index(self, index: str, attribute: str, value: str, limit: int, trace: Trace | None, older: str | None,
+               why: str) -> Page[Activity]:
+        results = self.table.query(Key(attribute).eq(value), index=index, reverse=True, limit=check_limit(limit),
+                                   start_key=self._start(older, None, {attribute: value}))
         items = results.all()
-        note(trace, "DynamoDB", "Query", self.table.name, shown, items=len(items), scanned=results.scanned_count,
-             index=index, why=why)
-        return [activity(i) for i in items]
+        note(trace, "DynamoDB", "Query", self.table.name, f"{attribute} = {value}", items=len(items),
+             scanned=results.scanned_count, index=index, why=why)
+        return self._page(items, limit)
+
+    @staticmethod
+    def _start(older: str | None, user_id: str | None, partition: dict[str, str]) -> dict[str, str] | None:
+        """The start key a page link (`Page.next`) stands for, in this listing (a link from another is refused)."""
+        if older is None:
+            return None
+        user, stamp = unpack(older, fields=2, max_chars=300, error="this page link is not valid")
+        if not isinstance(user, str) or not isinstance(stamp, str) or not user or not stamp or (
+                user_id is not None and user != user_id):
+            raise ValidationError("this page link is not valid")
+        return {**partition, "user_id": user, "timestamp": stamp}
+
+    @staticmethod
+    def _page(items: list[dict[str, Any]], limit: int) -> Page[Activity]:
+        last = items[-1] if len(items) == limit else None
+        return Page((activity(i) for i in items), pack([last["user_id"], last["timestamp"]]) if last else None)
 
     def by_scan(self, limit: int = 20, trace: Trace | None = None) -> list[Activity]:
         """The seed's way: read the whole table and sort. Cost grows with the table, not the answer."""

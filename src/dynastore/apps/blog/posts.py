@@ -8,10 +8,11 @@ from datetime import datetime
 
 from ...codec import text
 from ...errors import ConditionFailed, ValidationError
+from ..cursors import pack, unpack
 from .accounts import now
 from .database import Database
 from .errors import NotAuthor, PostNotFound
-from .records import Post
+from .records import Page, Post
 from .trace import Trace, note
 
 TITLE_LENGTH = (1, 200)
@@ -54,13 +55,25 @@ class Posts:
             raise PostNotFound(f"no post {post_id!r}")
         return _post(rows[0])
 
-    def latest(self, limit: int, trace: Trace | None = None, author: str | None = None) -> list[Post]:
-        where, params = ("WHERE author = ? ", (author,)) if author else ("", ())
-        rows = self.db.rows(f"SELECT {_COLUMNS} FROM posts {where}ORDER BY created_at DESC, post_id LIMIT ?",
+    def latest(self, limit: int, trace: Trace | None = None, author: str | None = None, older: str | None = None
+               ) -> Page[Post]:
+        """Newest first, *limit* of them, after the cursor *older* (a `Page`'s ``next``)."""
+        where, params = (["author = ?"], [author]) if author else ([], [])
+        if older is not None:
+            created, post_id = unpack(older, fields=2, max_chars=200, error="this page link is not valid")
+            if not isinstance(created, str) or not isinstance(post_id, str):
+                raise ValidationError("this page link is not valid")
+            where.append("(created_at, post_id) < (?, ?)")
+            params += [created, post_id]
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        rows = self.db.rows(f"SELECT {_COLUMNS} FROM posts {clause}ORDER BY created_at DESC, post_id DESC LIMIT ?",
                             (*params, limit))
         note(trace, "SQLite", "SELECT", "posts", f"author = {author}" if author else "(all)", items=len(rows),
-             why="newest first, by an index on " + ("(author, created_at)" if author else "created_at"))
-        return [_post(r) for r in rows]
+             why="newest first, by an index on " + ("(author, created_at)" if author else "created_at")
+             + ("; from the page link's (created_at, post_id) on" if older else ""))
+        posts = [_post(r) for r in rows]
+        last = posts[-1] if len(posts) == limit else None
+        return Page(posts, pack([last.created_at.isoformat(), last.post_id]) if last else None)
 
     def many(self, post_ids: list[str]) -> dict[str, Post]:
         if not post_ids:

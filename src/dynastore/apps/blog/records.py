@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from .models import ActivityType
+
+T = TypeVar("T")
+
+
+class Page(list[T]):
+    """The newest items of a listing, in order, and ``next``: the opaque cursor of the next (older) page,
+    None when this page is the last. Pass it back as ``older=`` to read on."""
+
+    def __init__(self, items: Iterable[T] = (), next: str | None = None):
+        super().__init__(items)
+        self.next = next
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,16 @@ from .demo import load_demo
 from .likes import Likes
 from .models import ActivityType
 from .posts import Posts
-from .records import Activity, Comment, CommentNode, LikeState, LoginSession, Post, User
+from .records import (
+    Activity,
+    Comment,
+    CommentNode,
+    LikeState,
+    LoginSession,
+    Page,
+    Post,
+    User,
+)
 from .trace import Trace
 
 #: The seed's tables, and the environment variables that rename them.
@@ -103,11 +112,13 @@ class BlogStore:
     def post(self, post_id: str, trace: Trace | None = None) -> Post:
         return self._posts.get(post_id, trace)
 
-    def posts(self, limit: int = 20, trace: Trace | None = None) -> list[Post]:
-        return self._posts.latest(limit, trace)
+    def posts(self, limit: int = 20, trace: Trace | None = None, *, older: str | None = None) -> Page[Post]:
+        """Newest first; ``older``: the ``next`` cursor of the page before, to read on."""
+        return self._posts.latest(limit, trace, older=older)
 
-    def posts_by(self, author: str, limit: int = 20, trace: Trace | None = None) -> list[Post]:
-        return self._posts.latest(limit, trace, author=author)
+    def posts_by(self, author: str, limit: int = 20, trace: Trace | None = None, *, older: str | None = None
+                 ) -> Page[Post]:
+        return self._posts.latest(limit, trace, author=author, older=older)
 
     def edit_post(self, post_id: str, editor: str, *, title: str, body: str) -> Post:
         return self._posts.edit(post_id, editor, title, body)
@@ -163,16 +174,18 @@ class BlogStore:
         return self._activities.record(user, ActivityType.VIEW, post_id, detail)
 
     def user_activity(self, user: str, limit: int = 20, activity_type: ActivityType | str | None = None,
-                      trace: Trace | None = None) -> list[Activity]:
+                      trace: Trace | None = None, *, older: str | None = None) -> Page[Activity]:
+        """A user's events, newest first (``older``: the ``next`` cursor of the page before)."""
         kind = to_activity_type(activity_type) if activity_type else None
-        return self._activities.of_user(user, limit, kind, trace)
+        return self._activities.of_user(user, limit, kind, trace, older)
 
-    def activity_of_type(self, kind: ActivityType | str, limit: int = 20, trace: Trace | None = None
-                         ) -> list[Activity]:
-        return self._activities.of_type(to_activity_type(kind), limit, trace)
+    def activity_of_type(self, kind: ActivityType | str, limit: int = 20, trace: Trace | None = None, *,
+                         older: str | None = None) -> Page[Activity]:
+        return self._activities.of_type(to_activity_type(kind), limit, trace, older)
 
-    def post_timeline(self, post_id: str, limit: int = 50, trace: Trace | None = None) -> list[Activity]:
-        return self._activities.of_post(post_id, limit, trace)
+    def post_timeline(self, post_id: str, limit: int = 50, trace: Trace | None = None, *, older: str | None = None
+                      ) -> Page[Activity]:
+        return self._activities.of_post(post_id, limit, trace, older)
 
     def recent_by_scan(self, limit: int = 20, trace: Trace | None = None) -> list[Activity]:
         return self._activities.by_scan(limit, trace)

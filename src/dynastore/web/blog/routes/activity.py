@@ -19,23 +19,23 @@ USER_POSTS = 5
 
 
 @router.get("/users/{username}")
-def user_feed(username: str, v: Reader, type: str | None = None) -> Response:
+def user_feed(username: str, v: Reader, type: str | None = None, older: str | None = None) -> Response:
     kind = _kind(type) if type else None
     profile = v.blog.user(username, v.trace)
     if profile is None:
         raise ItemNotFound(f"no user {username!r}")
-    items = v.blog.user_activity(profile.username, FEED_SIZE, kind, v.trace)
+    items = v.blog.user_activity(profile.username, FEED_SIZE, kind, v.trace, older=older)
     user_posts = v.blog.posts_by(profile.username, USER_POSTS, v.trace)
     return v.page("user.html", profile=profile, kind=kind, items=items, user_posts=user_posts)
 
 
 @router.get("/activity/{kind}")
-def type_feed(kind: str, v: Reader) -> Response:
+def type_feed(kind: str, v: Reader, older: str | None = None) -> Response:
     try:
         activity_type = ActivityType(kind)
     except ValueError:
         raise ItemNotFound(f"no activity type {kind!r}: one of {', '.join(t.value for t in ActivityType)}") from None
-    items = v.blog.activity_of_type(activity_type, FEED_SIZE, v.trace)
+    items = v.blog.activity_of_type(activity_type, FEED_SIZE, v.trace, older=older)
     return v.page("feed.html", heading=f"Recent {activity_type.value} activity", subtitle=None, kinds=True,
                   kind=activity_type, items=items,
                   explanation=(f"One Query of the ActivityTypeIndex global index (partition key activity_type = "
@@ -45,9 +45,9 @@ def type_feed(kind: str, v: Reader) -> Response:
 
 
 @router.get("/posts/{post_id}/timeline")
-def post_timeline(post_id: str, v: Reader) -> Response:
+def post_timeline(post_id: str, v: Reader, older: str | None = None) -> Response:
     post = v.blog.post(post_id, v.trace)
-    items = v.blog.post_timeline(post_id, 50, v.trace)
+    items = v.blog.post_timeline(post_id, 50, v.trace, older=older)
     return v.page("feed.html", heading=f"Timeline of “{post.title}”", subtitle=None, kinds=False, kind=None,
                   items=items, post=post,
                   explanation=("One Query of the PostActivityIndex global index (partition key post_id, sort key "

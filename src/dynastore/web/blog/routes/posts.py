@@ -27,11 +27,13 @@ def post_url(post_id: str) -> str:
 
 
 @router.get("/")
-def home(v: Reader) -> Response:
-    # one read of the newest posts and one batch of their counters serve both lists
-    recent = v.blog.posts(POPULAR_AMONG, v.trace)
-    counts = v.blog.like_counts([p.post_id for p in recent], v.trace)
-    return v.page("home.html", posts=recent[:PAGE_SIZE], counts=counts, popular=most_liked(recent, counts, POPULAR),
+def home(v: Reader, older: str | None = None) -> Response:
+    """The newest posts (``older``: the page link's cursor, to read on) and the most liked of the newest 100."""
+    page = v.blog.posts(PAGE_SIZE, v.trace, older=older)
+    recent = v.blog.posts(POPULAR_AMONG, v.trace) if older or page.next else page
+    # one batch of like counters serves both lists
+    counts = v.blog.like_counts(list(dict.fromkeys(p.post_id for p in [*page, *recent])), v.trace)
+    return v.page("home.html", posts=page, counts=counts, popular=most_liked(recent, counts, POPULAR),
                   sharding=v.blog.like_sharding())
 
 
