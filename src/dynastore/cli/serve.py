@@ -33,8 +33,9 @@ def serve(
     store the URL names (default: the embedded SQLite file data/dynastore.db; the blog's posts and
     accounts go to data/blog.db, or BLOG_DATABASE).
 
-    Tables are created on start-up, so a fresh embedded store needs nothing else; on first start the
-    blog gets demo content (log in as alice, bob or carol, password dynastore-demo).
+    Tables are created on start-up, so a fresh embedded store needs nothing else.
+
+    On first start the blog gets demo content: users alice, bob and carol, password dynastore-demo.
     """
     if url:
         os.environ["DYNASTORE_URL"] = url
