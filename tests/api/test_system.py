@@ -53,3 +53,10 @@ def test_a_wrong_method_names_every_method_the_path_serves(client: TestClient) -
     assert r.status_code == 405
     assert r.headers["allow"] == "GET, POST"
     assert r.json()["error"]["code"] == "http"
+
+
+def test_head_is_answered_wherever_get_is(client) -> None:  # type: ignore[no-untyped-def]
+    got, head = client.get("/healthz"), client.head("/healthz")
+    assert head.status_code == got.status_code and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/api/no-such-thing").status_code == 404

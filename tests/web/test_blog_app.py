@@ -27,6 +27,9 @@ def test_mounted_beside_the_api_with_demo_content(tmp_path: Path) -> None:
         home = html(client.get("/").text)
         assert len(home.all("#post-list article.post-card")) == 3
         assert client.get("/static/htmx.min.js").status_code == 200
+        for path in ("/", "/healthz", "/posts/demo-ttl"):  # HEAD wherever GET: uptime checks, curl -I
+            head = client.head(path)
+            assert (head.status_code, head.content) == (200, b""), path
         client.get("/login")
         response = client.post("/login", data={"username": "alice", "password": DEMO_PASSWORD,
                                                "csrf_token": client.cookies["dynastore_csrf"]})

@@ -37,8 +37,32 @@ def metrics(ctx: Context) -> Response:
 
 
 def instrument(app: FastAPI, ctx: ApiContext) -> None:
-    """Count and time requests per route template (``/api/sessions/{session_id}``, not each id)."""
+    """Count and time requests per route template (``/api/sessions/{session_id}``, not each id), and
+    answer HEAD wherever GET is answered."""
     app.add_middleware(_Observe, registry=ctx.registry)
+    app.add_middleware(_HeadAsGet)
+
+
+class _HeadAsGet:
+    """HEAD is GET without the body (RFC 9110), which uptime checks and ``curl -I`` rely on; FastAPI's
+    routes answer only the methods they declare, so a HEAD of a page was a 405 (or the blog's 404)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class _Observe:
