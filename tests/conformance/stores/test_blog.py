@@ -343,3 +343,16 @@ def test_listings_page_on_with_opaque_cursors(blog: BlogStore, users: list[str])
             blog.posts(5, older=bad)
     with pytest.raises(ValidationError):  # another user's page link
         blog.user_activity(ann, 5, older=first.next)
+
+
+def test_sign_up_registers_and_starts_a_session(blog: BlogStore) -> None:
+    session = blog.sign_up("Fay", PASSWORD, "Fay F.", user_agent="test")
+    assert session.user_id == "fay" and blog.user("fay") is not None
+    found = blog.session(session.session_id)
+    assert found is not None and found.csrf_token == session.csrf_token
+    assert blog.login("fay", PASSWORD).user_id == "fay"  # the password works for later logins
+    with pytest.raises(UsernameTaken):
+        blog.sign_up("fay", PASSWORD)
+    with pytest.raises(ValidationError):
+        blog.sign_up("gus", "short")
+    assert blog.user("gus") is None

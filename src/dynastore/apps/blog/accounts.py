@@ -80,6 +80,12 @@ class Accounts:
         note(trace, "SQLite", "SELECT", "users", f"username = {username}", items=len(rows))
         return User(rows[0]["username"], rows[0]["display_name"], _time(rows[0]["created_at"])) if rows else None
 
+    def sign_up(self, username: str, password: str, display_name: str | None = None,
+                user_agent: str | None = None) -> LoginSession:
+        """Register, then start a session: the password was just hashed, so it is not verified again (an
+        argon2 verification costs as much as the hash)."""
+        return self._start_session(self.register(username, password, display_name).username, user_agent)
+
     def login(self, username: str, password: str, user_agent: str | None = None) -> LoginSession:
         name = username.strip().lower() if isinstance(username, str) else ""
         rows = self.db.rows("SELECT password_hash FROM users WHERE username = ?", (name,))

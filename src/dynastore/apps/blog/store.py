@@ -90,6 +90,11 @@ class BlogStore:
     def register(self, username: str, password: str, display_name: str | None = None) -> User:
         return self._accounts.register(username, password, display_name)
 
+    def sign_up(self, username: str, password: str, display_name: str | None = None, *,
+                user_agent: str | None = None) -> LoginSession:
+        """`register`, and the new user logged in (`login` without checking the password just set)."""
+        return self._accounts.sign_up(username, password, display_name, user_agent)
+
     def user(self, username: str, trace: Trace | None = None) -> User | None:
         return self._accounts.user(username, trace)
 

@@ -39,12 +39,11 @@ def register_form(v: Reader, next: str = "/") -> Response:
 @router.post("/register")
 def register(v: AnonymousWriter, username: Text = "", password: Text = "", next: Text = "/") -> Response:
     try:
-        user = v.blog.register(username, password)
+        session = v.blog.sign_up(username, password, user_agent=v.request.headers.get("user-agent"))
     except ValidationError as e:
         return _form(v, "register", 422, next=next, username=username, error=e.message)
     except UsernameTaken as e:
         return _form(v, "register", 409, next=next, username=username, error=e.message)
-    session = v.blog.login(user.username, password, user_agent=v.request.headers.get("user-agent"))
     return _logged_in(v, session, next)
 
 
