@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_URL = "sqlite:///data/dynastore.db"
@@ -48,6 +50,19 @@ class Settings(BaseSettings):
     # ":memory:". Unset: data/blog.db, or in memory when the store itself is memory://.
     blog_database: str | None = Field(
         default=None, validation_alias=AliasChoices("BLOG_DATABASE", "blog_database"))
+
+    # The web console at /console (docs/console-access.md): auto = open on loopback only, on, off.
+    console: Literal["auto", "on", "off"] = Field(
+        default="auto", validation_alias=AliasChoices("DYNASTORE_CONSOLE", "console"))
+    console_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DYNASTORE_CONSOLE_PASSWORD", "console_password"))
+    # The address `dynastore serve` listens on (it sets this for its workers): loopback or not decides the console.
+    serve_host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("DYNASTORE_SERVE_HOST", "serve_host"))
+
+    @field_validator("console", mode="before")
+    @classmethod
+    def _console_mode(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def blog_database_path(self) -> str:
         """Where the blog keeps its posts and users (``BLOG_DATABASE``)."""

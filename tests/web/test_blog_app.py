@@ -13,7 +13,8 @@ from dynastore import open_store
 from dynastore.api import create_app
 from dynastore.apps.blog import DEMO_PASSWORD
 from dynastore.settings import Settings
-from dynastore.web.blog.templating import ago, path_part, sentence
+from dynastore.web.blog.templating import ago, path_part
+from dynastore.web.text import sentence
 
 from .test_support import html
 

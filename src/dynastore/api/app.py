@@ -22,7 +22,8 @@ ROUTERS: tuple[str, ...] = ("scripts", "generations", "sessions")
 #: Web applications (``dynastore.web.<name>``) and where they are mounted. Each module has
 #: ``create_<name>_app(ctx)`` (mounted after the API's routes, so /api, /docs, /healthz and /metrics stay
 #: the API's) and ``<name>_component`` (its store, built and its tables created at start-up).
-WEB_APPS: dict[str, str] = {"blog": "/"}
+#: Listed most specific first: Starlette tries mounts in order, and the blog's "/" takes every path.
+WEB_APPS: dict[str, str] = {"console": "/console", "blog": "/"}
 
 DESCRIPTION = """\
 The stores of the seed applications on dynastore: video scripts (per-chapter

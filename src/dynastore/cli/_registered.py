@@ -5,6 +5,7 @@ Add one line per module, alphabetically; each module decorates its functions wit
 """
 from . import check  # noqa: F401
 from . import cleanup  # noqa: F401
+from . import console  # noqa: F401
 from . import endpoint  # noqa: F401
 from . import generations  # noqa: F401
 from . import health  # noqa: F401

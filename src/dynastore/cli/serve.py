@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -14,6 +15,12 @@ from ._output import errors, fail, out
 
 if TYPE_CHECKING:
     import uvicorn
+
+
+class ConsoleMode(str, Enum):
+    auto = "auto"
+    on = "on"
+    off = "off"
 
 
 @app.command()
@@ -28,6 +35,10 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
     demo: Annotated[bool, typer.Option(
         "--demo/--no-demo", help="Load the blog's demo users, posts, likes and comments unless loaded before.")] = True,
+    console: Annotated[Optional[ConsoleMode], typer.Option(
+        help="The web console at /console: auto = only when listening on loopback (for this machine, no password), "
+             "on = also beyond loopback with a password (DYNASTORE_CONSOLE_PASSWORD, else one generated), off. "
+             "Default: DYNASTORE_CONSOLE, else auto.")] = None,
 ) -> None:
     """Serve the blog at / and the REST API under /api (OpenAPI docs at /docs, /healthz, /metrics) on the
     store the URL names (default: the embedded SQLite file data/dynastore.db; the blog's posts and
@@ -36,19 +47,42 @@ def serve(
     Tables are created on start-up, so a fresh embedded store needs nothing else.
 
     On first start the blog gets demo content: users alice, bob and carol, password dynastore-demo.
+
+    The web console at /console is for this machine only on a loopback --host; beyond it, off unless
+    --console on, which asks for a password (docs/console-access.md).
     """
     if url:
         os.environ["DYNASTORE_URL"] = url
     if table_prefix:
         os.environ["DYNASTORE_TABLE_PREFIX"] = table_prefix
     os.environ["DYNASTORE_DEMO"] = "1" if demo else "0"  # read by each worker's app (app_from_environment)
+    console_line = prepare(host, port, workers, console)
+    import uvicorn
+
+    out().print(f"dynastore on {_base_url(host, port)}  (the blog at /, the REST API's docs at /docs)",
+                highlight=False, soft_wrap=True)
+    out().print(console_line, highlight=False, soft_wrap=True)
+    if demo:
+        from ..apps.blog import DEMO_PASSWORD, DEMO_USERS
+
+        names = ", ".join(u for u, _ in DEMO_USERS)
+        out().print(f"demo content (loaded on first start): log in as {names}, password {DEMO_PASSWORD}",
+                    highlight=False, soft_wrap=True)
+    run_uvicorn(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
+                        workers=workers, log_level=log_level))
+
+
+def prepare(host: str, port: int, workers: int, console: ConsoleMode | None) -> str:
+    """What ``serve`` and ``console`` check before starting uvicorn: the port is free and the store
+    answers (opened once here, so a bad URL or an unreachable store is one red line, not a worker's
+    traceback). Returns the line saying where the console is."""
     _check_port_free(host, port)
     with errors():
-        # Open once here, so a bad URL or an unreachable store is one red line, not a worker's traceback.
         from ..settings import Settings
         from ..store import open_store
 
         store_url = Settings().store_url()
+        console_line = console_setup(console.value if console else None, host, port)
         if workers > 1 and store_url.startswith("memory:"):
             fail("memory:// is private to one process: use --workers 1 or a sqlite:/// file")
         store = open_store(store_url)
@@ -58,19 +92,27 @@ def serve(
                 fail(f"{store_url}: unreachable ({'; '.join(health.problems)})")
         finally:
             store.close()
-    import uvicorn
+    return console_line
 
-    shown = f"[{host}]" if ":" in host else host
-    out().print(f"dynastore on http://{shown}:{port}  (the blog at /, the REST API's docs at /docs)",
-                highlight=False, soft_wrap=True)
-    if demo:
-        from ..apps.blog import DEMO_PASSWORD, DEMO_USERS
 
-        names = ", ".join(u for u, _ in DEMO_USERS)
-        out().print(f"demo content (loaded on first start): log in as {names}, password {DEMO_PASSWORD}",
-                    highlight=False, soft_wrap=True)
-    run_uvicorn(uvicorn.Config("dynastore.api.app:app_from_environment", factory=True, host=host, port=port,
-                        workers=workers, log_level=log_level))
+def console_setup(mode: str | None, host: str, port: int) -> str:
+    """Decide the console's access for the workers (through the environment, which each worker's settings
+    read) and say where it is: beyond loopback, `on` without a password gets one generated, printed once."""
+    from ..settings import Settings
+    from ..web.console.access import for_serve
+
+    settings = Settings()
+    password = settings.console_password.get_secret_value() if settings.console_password else None
+    access, generated = for_serve(settings.console if mode is None else mode, host, password)
+    os.environ["DYNASTORE_CONSOLE"] = access.mode
+    os.environ["DYNASTORE_SERVE_HOST"] = host
+    if generated and access.password:
+        os.environ["DYNASTORE_CONSOLE_PASSWORD"] = access.password
+    return access.announcement(f"{_base_url(host, port)}/console", generated)
+
+
+def _base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def run_uvicorn(config: uvicorn.Config) -> None:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.responses import Response
-from starlette.staticfiles import PathLike, StaticFiles
-from starlette.types import Scope
 
 from ...api.context import ApiContext
+from ..assets import STATIC, VersionedStatic
 from . import errors
 from .routes import accounts, activity, comments, likes, posts
-from .templating import STATIC, environment
+from .templating import environment
 from .visit import blog_component
-
-
-class VersionedStatic(StaticFiles):
-    """Static files whose URLs carry their content's hash (``?v=``), so browsers may keep them a year."""
-
-    def file_response(self, full_path: PathLike, stat_result: os.stat_result, scope: Scope,
-                      status_code: int = 200) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 def create_blog_app(ctx: ApiContext) -> FastAPI:
