@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from ...api.errors import status_of
-from ...errors import DynastoreError
+from ...errors import DynastoreError, TableNotFound
 from .templating import is_htmx, render
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 def _dynastore_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DynastoreError)
-    status = status_of(exc)[0]
+    # For the API a missing table is the deployment's fault (503); here it is a page that is not there.
+    status = 404 if isinstance(exc, TableNotFound) else status_of(exc)[0]
     if status >= 500:
         log.warning("%s %s failed: %s", request.method, request.url.path, exc, exc_info=status == 500)
         message = ("The store cannot be reached right now; try again in a moment." if status == 503
