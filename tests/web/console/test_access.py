@@ -35,12 +35,6 @@ ELSEWHERE = ("192.0.2.7", 50000)
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _no_console_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DYNASTORE_CONSOLE", "DYNASTORE_CONSOLE_PASSWORD", "DYNASTORE_SERVE_HOST"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The pauses after wrong passwords, recorded instead of waited (and a fresh failure count)."""

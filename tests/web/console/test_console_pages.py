@@ -36,12 +36,6 @@ LOOPBACK = ("127.0.0.1", 50000)
 BASE = "http://127.0.0.1:8000"
 
 
-@pytest.fixture(autouse=True)
-def _no_console_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DYNASTORE_CONSOLE", "DYNASTORE_CONSOLE_PASSWORD", "DYNASTORE_SERVE_HOST"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(params=["memory", "sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from ...api.errors import error_response, status_of
 from ...apps.blog import InvalidCredentials, NotAuthor
 from ...errors import DynastoreError
+from ..failures import http_error_message, invalid_request_message
 from .security import PAGE_HEADERS, CsrfRejected, LoginRequired, safe_next
 from .visit import Visit, blog, visit
 
@@ -102,18 +103,12 @@ def _csrf_rejected(request: Request, exc: Exception) -> Response:
 
 
 def _request_invalid(request: Request, exc: Exception) -> Response:
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    where = [str(part) for part in errors[0].get("loc", ())[1:]] if errors else []
-    message = f"{'.'.join(where) or 'the request'}: {errors[0].get('msg', 'invalid')}" if errors else str(exc)
-    return error_page(request, 422, message)
+    return error_page(request, 422, invalid_request_message(exc))
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    status = exc.status_code
-    message = {404: "There is no page at this address.",
-               405: "This address does not take this kind of request."}.get(status, str(exc.detail))
-    response = error_page(request, status, message)
+    response = error_page(request, exc.status_code, http_error_message(exc))
     response.headers.update(exc.headers or {})
     return response
 

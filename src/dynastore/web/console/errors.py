@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from ...api.errors import status_of
 from ...errors import DynastoreError, TableNotFound
+from ..failures import http_error_message, invalid_request_message
 from .templating import is_htmx, render
 
 log = logging.getLogger(__name__)
@@ -50,17 +51,12 @@ def _dynastore_error(request: Request, exc: Exception) -> Response:
 
 
 def _request_invalid(request: Request, exc: Exception) -> Response:
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    where = [str(part) for part in errors[0].get("loc", ())[1:]] if errors else []
-    message = f"{'.'.join(where) or 'the request'}: {errors[0].get('msg', 'invalid')}" if errors else str(exc)
-    return error_page(request, 422, message)
+    return error_page(request, 422, invalid_request_message(exc))
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    message = {404: "There is no page at this address.",
-               405: "This address does not take this kind of request."}.get(exc.status_code, str(exc.detail))
-    response = error_page(request, exc.status_code, message)
+    response = error_page(request, exc.status_code, http_error_message(exc))
     response.headers.update(exc.headers or {})
     return response
 
