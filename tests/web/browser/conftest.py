@@ -158,13 +158,14 @@ def register(v: Visitor, username: str, password: str = PASSWORD) -> None:
     v.username = username
 
 
-@pytest.fixture
-def visitor(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[], Visitor]]:
-    """Make anonymous visitors (each its own browser context); their pages must raise no JS error."""
+@contextmanager
+def visitors(browser: Browser, log_tail: Callable[[], str] = str) -> Iterator[Callable[[str], Visitor]]:
+    """Make visitors at a base URL (each its own browser context, closed after); their pages must raise
+    no JS error. ``log_tail``: the server's log, shown when one did."""
     made: list[Visitor] = []
 
-    def make() -> Visitor:
-        ctx = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900})
+    def make(base_url: str) -> Visitor:
+        ctx = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         ctx.set_default_timeout(TIMEOUT_MS)
         v = Visitor(ctx, ctx.new_page())
         v.page.on("pageerror", lambda e: v.js_errors.append(str(e)))
@@ -181,7 +182,14 @@ def visitor(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[], 
     for v in made:
         v.context.close()
     errors = [e for v in made for e in v.js_errors]
-    assert not errors, f"JavaScript errors on the pages: {errors}\nserver log:\n{live_server.log_tail()}"
+    assert not errors, f"JavaScript errors on the pages: {errors}\nserver log:\n{log_tail()}"
+
+
+@pytest.fixture
+def visitor(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[], Visitor]]:
+    """Make anonymous visitors (each its own browser context); their pages must raise no JS error."""
+    with visitors(browser, live_server.log_tail) as make:
+        yield lambda: make(live_server.base_url)
 
 
 @pytest.fixture

@@ -344,7 +344,7 @@ def test_an_edit_after_another_writer_changed_the_item_is_refused(console: Conso
 
     # the editor now holds the version it was shown: saving again is a deliberate overwrite of it
     again = console.post(f"/tables/{name}/items/{form['token']}",
-                         {"format": "json", "original": editor.one("input[name=original]").attrs["value"],
+                         {"format": "json", "original": editor.one("#item-form input[name=original]").attrs["value"],
                           "item": mine}, htmx=True, target="editor")
     assert again.status_code == 204 and again.headers["HX-Redirect"].endswith("done=saved")
     assert store.table(name).get({"customer": "bo", "order": 2})["status"] == "shipped"

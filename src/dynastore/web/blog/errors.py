@@ -8,14 +8,12 @@ import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi.responses import Response
 
 from ...api.errors import error_response, status_of
 from ...apps.blog import InvalidCredentials, NotAuthor
 from ...errors import DynastoreError
-from ..failures import http_error_message, invalid_request_message
+from ..failures import page_handlers
 from .security import PAGE_HEADERS, CsrfRejected, LoginRequired, safe_next
 from .visit import Visit, blog, visit
 
@@ -102,28 +100,8 @@ def _csrf_rejected(request: Request, exc: Exception) -> Response:
     return error_page(request, 403, str(exc))
 
 
-def _request_invalid(request: Request, exc: Exception) -> Response:
-    return error_page(request, 422, invalid_request_message(exc))
-
-
-def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    response = error_page(request, exc.status_code, http_error_message(exc))
-    response.headers.update(exc.headers or {})
-    return response
-
-
-def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("%s %s failed", request.method, request.url.path)
-    try:
-        return error_page(request, 500, _hidden(500))
-    except Exception:  # the error page itself failing (the store gone): still no traceback
-        log.exception("the error page for %s failed", request.url.path)
-        return HTMLResponse(PLAIN_500, status_code=500, headers=PAGE_HEADERS)
-
-
 def install(app: FastAPI) -> None:
-    handlers = {DynastoreError: _dynastore_error, LoginRequired: _login_required, CsrfRejected: _csrf_rejected,
-                RequestValidationError: _request_invalid, HTTPException: _http_error, Exception: _unexpected}
+    handlers = {**page_handlers(error_page, _hidden(500), PLAIN_500, PAGE_HEADERS), DynastoreError: _dynastore_error,
+                LoginRequired: _login_required, CsrfRejected: _csrf_rejected}
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)

@@ -49,8 +49,23 @@ def as_json(item: Mapping[str, Any]) -> str:
 
 
 def as_dynamodb_json(item: Mapping[str, Any]) -> str:
-    """The item in DynamoDB's typed form (``{"name": {"S": "x"}}``), as the AWS CLI prints it."""
-    return json.dumps(encode_item(item), indent=2, sort_keys=True, ensure_ascii=False)
+    """The item in DynamoDB's typed form (``{"name": {"S": "x"}}``), as the AWS CLI prints it; set
+    members sorted, so the same item always reads the same."""
+    return json.dumps({k: _sorted_sets(v) for k, v in encode_item(item).items()}, indent=2, sort_keys=True,
+                      ensure_ascii=False)
+
+
+def _sorted_sets(av: Any) -> Any:
+    ((tag, v),) = av.items()
+    if tag == "NS":
+        return {tag: sorted(v, key=Decimal)}
+    if tag in ("SS", "BS"):
+        return {tag: sorted(v)}
+    if tag == "M":
+        return {tag: {k: _sorted_sets(x) for k, x in v.items()}}
+    if tag == "L":
+        return {tag: [_sorted_sets(x) for x in v]}
+    return av
 
 
 def as_text(item: Mapping[str, Any], fmt: Format) -> str:

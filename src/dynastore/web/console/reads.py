@@ -23,7 +23,15 @@ from ...expressions.parse import Substitutions, parse_condition, parse_projectio
 from ...results import Results
 from ...spec import Index, KeyAttribute, TableSpec
 from ...store import Store
-from .items import decode_token, encode_token, is_expired, json_object, key_token, parse_value, raw_table
+from .items import (
+    decode_token,
+    encode_token,
+    is_expired,
+    json_object,
+    key_token,
+    parse_value,
+    raw_table,
+)
 
 Mode = Literal["scan", "query"]
 SORT_OPERATORS = {"": "any", "=": "=", "<": "<", "<=": "≤", ">": ">", ">=": "≥", "between": "between",

@@ -29,3 +29,11 @@ document.addEventListener("click", function (event) {
   rows[rows.length - 1].after(copy);
   copy.querySelector("input").focus();
 });
+
+// A whole page answering an htmx request (an error page) replaces the page, not the fragment it targeted.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (/^\s*<!doctype html/i.test(event.detail.serverResponse)) {
+    event.detail.target = document.body;
+    event.detail.swapOverride = "innerHTML";
+  }
+});

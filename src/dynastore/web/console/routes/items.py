@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from ....errors import ConditionFailed, ItemNotFound, ValidationError
 from ....spec import TableSpec
 from .. import items
+from ..errors import error_page
 from ..templating import is_htmx, redirect, render
 from .forms import Form, PostedForm, context_of
 
@@ -140,7 +141,7 @@ def _changed(request: Request, spec: TableSpec, e: items.ItemChanged, text: str,
     """What was typed stays in the editor; the item as it is now is shown beside it, and the next save
     is checked against that version (the user has seen it)."""
     if e.current is None:
-        return render(request, "error.html", 409, code=409, title="Deleted meanwhile", message=e.message)
+        return error_page(request, 409, e.message)
     return _item_page(request, spec, e.current, 409, text=text, fmt=fmt, error=e.message, conflict=True)
 
 
