@@ -40,7 +40,8 @@ def serve(
              "on = also beyond loopback with a password (DYNASTORE_CONSOLE_PASSWORD, else one generated), off. "
              "Default: DYNASTORE_CONSOLE, else auto.")] = None,
 ) -> None:
-    """Serve the blog at / and the REST API under /api (OpenAPI docs at /docs, /healthz, /metrics) on the
+    """Serve the blog at /, the REST API under /api (OpenAPI docs at /docs, /healthz, /metrics) and the
+    web console at /console on the
     store the URL names (default: the embedded SQLite file data/dynastore.db; the blog's posts and
     accounts go to data/blog.db, or BLOG_DATABASE).
 
@@ -48,8 +49,7 @@ def serve(
 
     On first start the blog gets demo content: users alice, bob and carol, password dynastore-demo.
 
-    The web console at /console is for this machine only on a loopback --host; beyond it, off unless
-    --console on, which asks for a password (docs/console-access.md).
+    The web console (/console) is for this machine only; beyond loopback it needs --console on and a password.
     """
     if url:
         os.environ["DYNASTORE_URL"] = url
