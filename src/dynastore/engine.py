@@ -57,6 +57,9 @@ class TableInfo:
     stream_arn: str | None = None
     #: when the table was created (seconds since the epoch), where the engine records it
     created: float | None = None
+    #: index name -> (items in it, bytes), DynamoDB's index ItemCount and IndexSizeBytes, where the engine
+    #: reports them (an index left out: not known)
+    index_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

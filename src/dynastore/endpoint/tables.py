@@ -185,8 +185,7 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
     if lsis:
         out["LocalSecondaryIndexes"] = [
             {"IndexName": ix.name, "KeySchema": key_schema(spec.partition_key, ix.sort_key),
-             "Projection": projection_shape(ix), "IndexSizeBytes": 0, "ItemCount": 0,
-             "IndexArn": f"{arn}/index/{ix.name}"}
+             "Projection": projection_shape(ix), **_index_size(info, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
             for ix in lsis
         ]
     if gsis:
@@ -195,7 +194,7 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
              "Projection": projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
              "ProvisionedThroughput": _throughput(ix.read_capacity or spec.read_capacity,
                                                   ix.write_capacity or spec.write_capacity),
-             "IndexSizeBytes": 0, "ItemCount": 0, "IndexArn": f"{arn}/index/{ix.name}"}
+             **_index_size(info, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
             for ix in gsis
         ]
     if spec.stream is not None:
@@ -205,6 +204,11 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
             out["LatestStreamLabel"] = info.stream_arn.rsplit("/", 1)[-1]
     out["DeletionProtectionEnabled"] = False
     return out
+
+
+def _index_size(info: TableInfo, index: str) -> Json:
+    items, nbytes = info.index_sizes.get(index, (0, 0))
+    return {"IndexSizeBytes": nbytes, "ItemCount": items}
 
 
 # -- operations ---------------------------------------------------------------------------

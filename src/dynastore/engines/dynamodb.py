@@ -478,6 +478,9 @@ class DynamoDBEngine(Engine):
 
         indexes: list[Index] = []
         status: dict[str, str] = {}
+        sizes = {ix["IndexName"]: (ix["ItemCount"], ix.get("IndexSizeBytes", 0))
+                 for ix in (*t.get("LocalSecondaryIndexes", ()), *t.get("GlobalSecondaryIndexes", ()))
+                 if ix.get("ItemCount") is not None}
         for ix in t.get("LocalSecondaryIndexes", ()):
             pk, sk = keys(ix["KeySchema"])
             indexes.append(Index(ix["IndexName"], pk, sk, projection(ix.get("Projection", {})), True))
@@ -515,7 +518,7 @@ class DynamoDBEngine(Engine):
         created: Any = t.get("CreationDateTime")  # a datetime from botocore
         return TableInfo(spec, t.get("TableStatus", "ACTIVE"), t.get("ItemCount", 0), t.get("TableSizeBytes", 0), status,
                          t.get("LatestStreamArn") if spec.stream else None,
-                         created.timestamp() if hasattr(created, "timestamp") else created)
+                         created.timestamp() if hasattr(created, "timestamp") else created, sizes)
 
     def _add_index(self, table: str, index: Index) -> Steps[None]:
         if index.local:

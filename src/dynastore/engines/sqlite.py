@@ -403,8 +403,27 @@ class SQLiteEngine(Engine):
         with self._lock:
             count, size = self._conn().execute(f"SELECT count(*), coalesce(sum(size), 0) FROM {m.sql}").fetchone()
             row = self._conn().execute("SELECT created FROM _dynastore_tables WHERE name=?", (name,)).fetchone()
+            sizes = {ix: self._index_size(m, im) for ix, im in m.indexes.items()}
         return TableInfo(m.spec, "ACTIVE", count, size, {ix: "ACTIVE" for ix in m.indexes},
-                         m.stream.arn if m.stream is not None else None, row[0] if row is not None else None)
+                         m.stream.arn if m.stream is not None else None, row[0] if row is not None else None,
+                         sizes)
+
+    def _index_size(self, m: _TableMeta, im: _IndexMeta) -> tuple[int, int]:
+        """(entries, bytes) of an index, as DynamoDB counts them: per entry its projected attributes and
+        the table's and the index's keys, plus 100 bytes. Exact for ALL projections; for KEYS_ONLY and
+        INCLUDE the key values are measured by their stored encodings and included attributes are not
+        counted (a near lower bound, in SQL: no item is decoded)."""
+        if im.projected is None:
+            n, nbytes = self._conn().execute(
+                f"SELECT count(*), coalesce(sum(b.size), 0) FROM {im.sql_name} i JOIN {m.sql} b "
+                "ON b.h=i.bh AND b.pk=i.pk AND b.sk=i.sk").fetchone()
+            return n, nbytes + 100 * n
+        n, keys = self._conn().execute(
+            f"SELECT count(*), coalesce(sum(length(ipk) + length(isk) + length(pk) + length(sk)), 0) "
+            f"FROM {im.sql_name}").fetchone()
+        names = {a.name for a in (m.spec.partition_key, m.spec.sort_key, im.spec.partition_key, im.spec.sort_key)
+                 if a is not None}
+        return n, keys + n * (100 + sum(len(a.encode()) for a in names))
 
     def list_tables(self) -> list[str]:
         with self._lock:

@@ -58,7 +58,8 @@ class TableSummary:
                                                            if ix.sort_key else ""),
                         "projection": ix.projection if isinstance(ix.projection, str)
                         else "INCLUDE " + ", ".join(ix.projection),
-                        "status": self.info.index_status.get(ix.name, "ACTIVE")})
+                        "status": self.info.index_status.get(ix.name, "ACTIVE"),
+                        "items": self.info.index_sizes.get(ix.name, (None, None))[0]})
         return out
 
 
