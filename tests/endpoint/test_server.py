@@ -63,6 +63,15 @@ def test_tags_creation_times_and_table_changes_survive_a_restart(tmp_path: Path,
     db = str(tmp_path / "data.db")
     with EndpointServer("127.0.0.1", 0, db=db, shared_db=shared) as server:
         c = client(server.url, "alice")
+        c.create_table(TableName="guarded", KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST",
+                       DeletionProtectionEnabled=True)
+    with EndpointServer("127.0.0.1", 0, db=db, shared_db=shared) as server:
+        c = client(server.url, "alice")
+        assert c.describe_table(TableName="guarded")["Table"]["DeletionProtectionEnabled"] is True
+        with pytest.raises(c.exceptions.ClientError, match="protected against deletion"):
+            c.delete_table(TableName="guarded")
+    with EndpointServer("127.0.0.1", 0, db=db, shared_db=shared) as server:
+        c = client(server.url, "alice")
         desc = c.create_table(TableName="kept", KeySchema=KEYS, AttributeDefinitions=DEFS, BillingMode="PAY_PER_REQUEST",
                               Tags=[{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}])["TableDescription"]
         create(c, "other")

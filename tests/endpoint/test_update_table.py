@@ -115,3 +115,29 @@ def test_deleting_a_global_index_as_dynamodb_local(servers: dict[str, str]) -> N
         q = send(url, "Query", {"TableName": name, "IndexName": "by-g", "KeyConditionExpression": "g = :v",
                                 "ExpressionAttributeValues": {":v": {"S": "x"}}})
         assert sorted(i["pk"]["S"] for i in q.body["Items"]) == ["1", "2"]
+
+
+def test_deletion_protection_as_dynamodb_local(servers: dict[str, str]) -> None:
+    """DeletionProtectionEnabled, from CreateTable or UpdateTable, refuses DeleteTable until turned off."""
+    name = unique_name("upd-protect")
+    plain = {"BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]}
+    with table_on_each(servers, {"TableName": name, **plain, "DeletionProtectionEnabled": True}, ITEMS[:1]):
+        described = on_each(servers, "DescribeTable", {"TableName": name})
+        assert {body["Table"]["DeletionProtectionEnabled"] for body in described.values()} == {True}
+        refused = {n: send(url, "DeleteTable", {"TableName": name}) for n, url in servers.items()}
+        assert {(r.status, r.error_type, r.message) for r in refused.values()} == {
+            (400, "ValidationException", "Resource cannot be deleted as it is currently protected against deletion. "
+                                         "Disable deletion protection first.")}
+        assert {body["Count"] for body in on_each(servers, "Scan", {"TableName": name}).values()} == {1}
+        off = on_each(servers, "UpdateTable", {"TableName": name, "DeletionProtectionEnabled": False})
+        assert {body["TableDescription"]["DeletionProtectionEnabled"] for body in off.values()} == {False}
+        on = on_each(servers, "UpdateTable", {"TableName": name, "DeletionProtectionEnabled": True})
+        assert {body["TableDescription"]["DeletionProtectionEnabled"] for body in on.values()} == {True}
+        assert {send(url, "DeleteTable", {"TableName": name}).status for url in servers.values()} == {400}
+        on_each(servers, "UpdateTable", {"TableName": name, "DeletionProtectionEnabled": False})
+        assert {send(url, "DeleteTable", {"TableName": name}).status for url in servers.values()} == {200}
+    # a table made again under the name starts unprotected
+    with table_on_each(servers, {"TableName": name, **plain}):
+        described = on_each(servers, "DescribeTable", {"TableName": name})
+        assert {body["Table"]["DeletionProtectionEnabled"] for body in described.values()} == {False}

@@ -19,30 +19,30 @@ from .wire import ApiError, Json
 ACCOUNT = "000000000000"
 
 
-class Tags:
-    """The tags of a namespace's tables, by table name.
+class PerTable:
+    """Key/value pairs per table of a namespace that DynamoDB keeps and the engine has no place for.
 
     Kept in the embedded engine's own database (a table of the endpoint's next
     to the engine's catalogue, written in the engine's write transactions), so
     they live as long as the tables; in memory for an engine without one.
     """
 
-    _SCHEMA = ("CREATE TABLE IF NOT EXISTS _dynastore_endpoint_tags ("
-               "tbl TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (tbl, key))")
+    #: the SQL table holding them
+    sql = ""
 
     def __init__(self, engine: Engine):
         self._db: Any = engine if hasattr(engine, "write_transaction") and hasattr(engine, "read_connection") else None
         self._memory: dict[str, dict[str, str]] = {}
         if self._db is not None:
             with self._db.write_transaction() as conn:
-                conn.execute(self._SCHEMA)
+                conn.execute(f"CREATE TABLE IF NOT EXISTS {self.sql} (tbl TEXT NOT NULL, key TEXT NOT NULL, "
+                             "value TEXT NOT NULL, PRIMARY KEY (tbl, key))")
 
     def of(self, table: str) -> dict[str, str]:
         if self._db is None:
             return dict(self._memory.get(table, {}))
         with self._db.read_connection() as conn:
-            rows = conn.execute("SELECT key, value FROM _dynastore_endpoint_tags WHERE tbl=? ORDER BY rowid",
-                                (table,)).fetchall()
+            rows = conn.execute(f"SELECT key, value FROM {self.sql} WHERE tbl=? ORDER BY rowid", (table,)).fetchall()
         return dict(rows)
 
     def add(self, table: str, tags: dict[str, str]) -> None:
@@ -50,11 +50,11 @@ class Tags:
             self._memory.setdefault(table, {}).update(tags)
             return
         with self._db.write_transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO _dynastore_endpoint_tags VALUES (?,?,?)",
+            conn.executemany(f"INSERT OR REPLACE INTO {self.sql} VALUES (?,?,?)",
                              [(table, k, v) for k, v in tags.items()])
 
     def remove(self, table: str, keys: list[str] | None = None) -> None:
-        """Take off ``keys`` (all of the table's tags when None)."""
+        """Take off ``keys`` (all of the table's when None)."""
         if self._db is None:
             if keys is None:
                 self._memory.pop(table, None)
@@ -63,9 +63,21 @@ class Tags:
             return
         with self._db.write_transaction() as conn:
             if keys is None:
-                conn.execute("DELETE FROM _dynastore_endpoint_tags WHERE tbl=?", (table,))
+                conn.execute(f"DELETE FROM {self.sql} WHERE tbl=?", (table,))
             else:
-                conn.executemany("DELETE FROM _dynastore_endpoint_tags WHERE tbl=? AND key=?", [(table, k) for k in keys])
+                conn.executemany(f"DELETE FROM {self.sql} WHERE tbl=? AND key=?", [(table, k) for k in keys])
+
+
+class Tags(PerTable):
+    """The tags of a namespace's tables (TagResource ...)."""
+
+    sql = "_dynastore_endpoint_tags"
+
+
+class TableSettings(PerTable):
+    """Table settings the engine does not model: ``deletion_protection`` ("1" when on)."""
+
+    sql = "_dynastore_endpoint_settings"
 
 
 #: what DynamoDB says of an item another request in progress is working on
@@ -159,6 +171,7 @@ class Namespace:
         #: so there are no per-thread SQLite connections to leak, and the worker hand-off (~50 us) is saved
         self.inline = getattr(engine, "kind", None) == "memory"
         self.tags = Tags(engine)
+        self.settings = TableSettings(engine)
         self.in_flight = InFlight()
         #: creation times of tables whose engine does not record them (see `TableInfo.created`)
         self._created: dict[str, float] = {}

@@ -202,8 +202,30 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
         if info.stream_arn:
             out["LatestStreamArn"] = info.stream_arn
             out["LatestStreamLabel"] = info.stream_arn.rsplit("/", 1)[-1]
-    out["DeletionProtectionEnabled"] = False
+    out["DeletionProtectionEnabled"] = _protected(ns, spec.name)
     return out
+
+
+_PROTECTED = "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
+
+
+def _protected(ns: Namespace, name: str) -> bool:
+    return ns.settings.of(name).get("deletion_protection") == "1"
+
+
+def _protection(req: Json) -> bool | None:
+    """The request's ``DeletionProtectionEnabled`` (None: not given), checked before anything changes."""
+    on = req.get("DeletionProtectionEnabled")
+    if on is not None and type(on) is not bool:
+        raise ApiError("SerializationException", "Unexpected value type in payload: DeletionProtectionEnabled")
+    return on
+
+
+def _set_protection(ns: Namespace, name: str, on: bool | None) -> None:
+    if on:
+        ns.settings.add(name, {"deletion_protection": "1"})
+    elif on is not None:
+        ns.settings.remove(name, ["deletion_protection"])
 
 
 def _index_size(info: TableInfo, index: str) -> Json:
@@ -223,13 +245,17 @@ def info_of(ns: Namespace, name: str) -> TableInfo:
 
 def create_table(ns: Namespace, req: Json) -> Json:
     spec = spec_from_request(req)
+    protection = _protection(req)
     try:
         ns.engine.create_table(spec)
     except TableExists:
         raise ApiError("ResourceInUseException", f"Table already exists: {spec.name}") from None
     ns.forget(spec.name)
     ns.table_created(spec.name)
-    ns.tags.remove(spec.name)  # a table of the same name deleted behind the endpoint's back leaves none behind
+    # a table of the same name deleted behind the endpoint's back leaves nothing behind
+    ns.tags.remove(spec.name)
+    ns.settings.remove(spec.name)
+    _set_protection(ns, spec.name, protection)
     if req.get("Tags"):
         ns.tags.add(spec.name, {t["Key"]: t["Value"] for t in req["Tags"]})
     return {"TableDescription": describe(ns, ns.engine.describe_table(spec.name))}
@@ -242,6 +268,8 @@ def describe_table(ns: Namespace, req: Json) -> Json:
 def delete_table(ns: Namespace, req: Json) -> Json:
     name = table_name(req)
     desc = describe(ns, info_of(ns, name))
+    if desc["DeletionProtectionEnabled"]:
+        raise ValidationError(_PROTECTED)
     ns.forget(name)
     try:
         ns.engine.delete_table(name)
@@ -249,6 +277,7 @@ def delete_table(ns: Namespace, req: Json) -> Json:
         raise not_found() from None
     ns.forget(name)
     ns.tags.remove(name)
+    ns.settings.remove(name)
     desc["TableStatus"] = "DELETING"
     return {"TableDescription": desc}
 
@@ -274,6 +303,7 @@ def update_table(ns: Namespace, req: Json) -> Json:
     capacity = _capacity_change(info.spec, req, updates)
     created = [_new_index(info.spec, req, u["Create"]) for u in updates if u.get("Create")]
     stream = _stream(req) if req.get("StreamSpecification") is not None else None
+    protection = _protection(req)
     ns.forget(name)
     try:
         for u in updates:
@@ -290,6 +320,7 @@ def update_table(ns: Namespace, req: Json) -> Json:
                 raise
         if stream is not None:
             ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
+        _set_protection(ns, name, protection)
     finally:
         ns.forget(name)  # again: a request in the meantime may have cached the old spec
     return {"TableDescription": describe(ns, info_of(ns, name))}
