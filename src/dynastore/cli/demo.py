@@ -481,8 +481,11 @@ class Demo:
         self.step("once expired, the short session is hidden (stored until swept)",
                   hidden is None and still is not None)
         swept = sessions.sweep_expired()
-        self.step(f"sweep_expired() deleted {swept} expired session(s)",
-                  swept >= 1 and sessions.get({"session_id": short}, include_expired=True, consistent=True) is None)
+        gone = sessions.get({"session_id": short}, include_expired=True, consistent=True) is None
+        # DynamoDB's own TTL process may delete it first (DynamoDB Local's does within seconds)
+        beaten = swept == 0 and self.store.engine.kind == "dynamodb"
+        self.step(f"sweep_expired() deleted {swept} expired session(s)", gone and (swept >= 1 or beaten),
+                  "the service's TTL process had deleted it already" if beaten else "")
         sessions.delete({"session_id": login})
         self.step("logged out: the hour-long session deleted",
                   sessions.get({"session_id": login}, consistent=True) is None)
