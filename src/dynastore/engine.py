@@ -57,8 +57,8 @@ class TableInfo:
     stream_arn: str | None = None
     #: when the table was created (seconds since the epoch), where the engine records it
     created: float | None = None
-    #: index name -> (items in it, bytes), DynamoDB's index ItemCount and IndexSizeBytes, where the engine
-    #: reports them (an index left out: not known)
+    #: index name -> (items in it, bytes), DynamoDB's index ItemCount and IndexSizeBytes, where describing
+    #: the table tells them (DynamoDB's DescribeTable does); `Engine.index_sizes` asks for them
     index_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -152,6 +152,12 @@ class Engine(ABC):
     @abstractmethod
     def list_tables(self) -> list[str]:
         """All table names, sorted."""
+
+    def index_sizes(self, table: str) -> dict[str, tuple[int, int]]:
+        """Index name -> (items, bytes): DynamoDB's ItemCount and IndexSizeBytes of each index (an index
+        left out: not known). Apart from `describe_table`, which stays cheap, where measuring costs a read
+        of every index."""
+        return self.describe_table(table).index_sizes
 
     # -- items ---------------------------------------------------------------
 

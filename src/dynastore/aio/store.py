@@ -132,6 +132,7 @@ class AsyncStore(BaseStore):
 
     tables = awaitable(BaseStore._tables)
     describe = awaitable(BaseStore._describe)
+    index_sizes = awaitable(BaseStore._index_sizes)
     delete_table = awaitable(BaseStore._delete_table)
     drop_index = awaitable(BaseStore._drop_index)
     set_capacity = awaitable(BaseStore._set_capacity)

@@ -182,10 +182,11 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
         out["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": created}
     lsis = [ix for ix in spec.indexes if ix.local]
     gsis = [ix for ix in spec.indexes if not ix.local]
+    sizes = ns.engine.index_sizes(spec.name) if spec.indexes else {}
     if lsis:
         out["LocalSecondaryIndexes"] = [
             {"IndexName": ix.name, "KeySchema": key_schema(spec.partition_key, ix.sort_key),
-             "Projection": projection_shape(ix), **_index_size(info, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
+             "Projection": projection_shape(ix), **_index_size(sizes, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
             for ix in lsis
         ]
     if gsis:
@@ -194,7 +195,7 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
              "Projection": projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
              "ProvisionedThroughput": _throughput(ix.read_capacity or spec.read_capacity,
                                                   ix.write_capacity or spec.write_capacity),
-             **_index_size(info, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
+             **_index_size(sizes, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
             for ix in gsis
         ]
     if spec.stream is not None:
@@ -228,8 +229,8 @@ def _set_protection(ns: Namespace, name: str, on: bool | None) -> None:
         ns.settings.remove(name, ["deletion_protection"])
 
 
-def _index_size(info: TableInfo, index: str) -> Json:
-    items, nbytes = info.index_sizes.get(index, (0, 0))
+def _index_size(sizes: dict[str, tuple[int, int]], index: str) -> Json:
+    items, nbytes = sizes.get(index, (0, 0))
     return {"IndexSizeBytes": nbytes, "ItemCount": items}
 
 

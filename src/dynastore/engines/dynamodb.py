@@ -945,6 +945,11 @@ class DynamoDBEngine(Engine):
 
     create_table = blocking(_create_table)
     describe_table = blocking(_describe_table)
+
+    def _index_sizes(self, table: str) -> Steps[dict[str, tuple[int, int]]]:
+        return (yield from self._describe_table(table)).index_sizes
+
+    index_sizes = blocking(_index_sizes)
     add_index = blocking(_add_index)
     drop_index = blocking(_drop_index)
     set_capacity = blocking(_set_capacity)

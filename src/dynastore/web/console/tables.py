@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -29,6 +29,8 @@ class TableSummary:
     info: TableInfo | None = None
     #: why the table could not be described (it is listed anyway)
     problem: str | None = None
+    #: each index's (items, bytes), where measured (a table's page does; the list does not)
+    index_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def spec(self) -> TableSpec:
@@ -59,20 +61,19 @@ class TableSummary:
                         "projection": ix.projection if isinstance(ix.projection, str)
                         else "INCLUDE " + ", ".join(ix.projection),
                         "status": self.info.index_status.get(ix.name, "ACTIVE"),
-                        "items": self.info.index_sizes.get(ix.name, (None, None))[0]})
+                        "items": self.index_sizes.get(ix.name, (None, None))[0]})
         return out
 
 
 def summaries(store: Store) -> list[TableSummary]:
-    out = []
-    for name in store.tables():
-        out.append(summary(store, name, missing_ok=True))
-    return out
+    """Every table, for the list (index sizes not measured)."""
+    return [summary(store, name, missing_ok=True, index_sizes=False) for name in store.tables()]
 
 
-def summary(store: Store, name: str, *, missing_ok: bool = False) -> TableSummary:
+def summary(store: Store, name: str, *, missing_ok: bool = False, index_sizes: bool = True) -> TableSummary:
     try:
-        return TableSummary(name, store.describe(name))
+        info = store.describe(name)
+        return TableSummary(name, info, index_sizes=store.index_sizes(name) if index_sizes else {})
     except TableNotFound:
         if not missing_ok:
             raise
