@@ -28,6 +28,7 @@ from .tree import (
     SetAction,
     Size,
     Value,
+    all_of,
     analyse_key_condition,
     as_path,
     if_not_exists,
@@ -39,6 +40,6 @@ __all__ = [
     "MISSING", "Action", "AddAction", "And", "Arithmetic", "Attr", "AttributeType", "BeginsWith",
     "Between", "Compare", "Condition", "Contains", "DeleteAction", "Exists", "IfNotExists", "In",
     "Key", "KeyCondition", "ListAppend", "Not", "NotExists", "Or", "Path", "RemoveAction",
-    "SetAction", "Size", "Value", "analyse_key_condition", "as_path", "if_not_exists",
+    "SetAction", "Size", "Value", "all_of", "analyse_key_condition", "as_path", "if_not_exists",
     "list_append", "size",
 ]

@@ -15,6 +15,7 @@ Users build it the way boto3 taught them::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -483,6 +484,14 @@ class Key:
 def size(path: str | Path | Attr) -> Size:
     """``size(path)`` for comparisons: ``size("tags").gt(2)``."""
     return Size(as_path(path))
+
+
+def all_of(conditions: Iterable[Condition]) -> Condition | None:
+    """The conditions joined by AND, in order (``a AND b AND c``); None when there are none."""
+    joined: Condition | None = None
+    for c in conditions:
+        joined = c if joined is None else And(joined, c)
+    return joined
 
 
 # -- key conditions, analysed --------------------------------------------------

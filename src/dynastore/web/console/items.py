@@ -17,9 +17,9 @@ from ...codec import deserialize_checked, normalize_item, values_equal
 from ...endpoint.wire import encode_item
 from ...engine import Item
 from ...errors import ConditionFailed, TransactionCanceled, ValidationError
-from ...expressions import And, Compare, Condition, Exists, NotExists, Path, Value
-from ...jsonutil import dumps, loads, to_jsonable
-from ...spec import TableSpec
+from ...expressions import Compare, Condition, Exists, NotExists, Path, Value, all_of
+from ...jsonutil import dumps, loads
+from ...spec import KeyAttribute, TableSpec
 from ...store import Store
 from ...table import Table
 from ...validation import check_item, check_key, key_of
@@ -138,6 +138,14 @@ def parse_value(text: str, kind: str) -> Any:
     raise ValidationError(f"unknown value type {kind!r}: use S, N, B, BOOL, NULL or JSON")
 
 
+def key_value(attr: KeyAttribute, text: str) -> Any:
+    """A key attribute's value typed into a form field, typed by the key schema."""
+    try:
+        return parse_value(text, attr.type)
+    except ValidationError as e:
+        raise ValidationError(f"{attr.name}: {e.message}") from None
+
+
 # -- keys and cursors in URLs ------------------------------------------------------------------
 
 
@@ -223,12 +231,8 @@ def unchanged(original: Mapping[str, Any], key_names: tuple[str, ...]) -> Condit
     None when the item has too many attributes for one condition."""
     if len(original) > MAX_CONDITION_ATTRIBUTES:
         return None
-    parts: list[Condition] = [Exists(_path(key_names[0]))]
-    parts += [Compare("=", _path(n), Value(v)) for n, v in sorted(original.items()) if n not in key_names]
-    cond = parts[0]
-    for p in parts[1:]:
-        cond = And(cond, p)
-    return cond
+    return all_of([Exists(_path(key_names[0])),
+                   *(Compare("=", _path(n), Value(v)) for n, v in sorted(original.items()) if n not in key_names)])
 
 
 def _not_there(spec: TableSpec) -> Condition:
@@ -245,9 +249,8 @@ class Saved:
 
 def create_item(store: Store, spec: TableSpec, item: Mapping[str, Any]) -> Saved:
     """Store a new item; ConditionFailed when one with its key exists (nothing is overwritten)."""
-    new = check_item(spec, item)
     try:
-        raw_table(store, spec).put(new, condition=_not_there(spec))
+        new = raw_table(store, spec).put(item, condition=_not_there(spec)).item
     except ConditionFailed:
         raise ConditionFailed("an item with this key already exists: open it to edit it") from None
     return Saved(new, key_of(spec, new))
@@ -316,7 +319,3 @@ def is_expired(spec: TableSpec, item: Mapping[str, Any], now: float | None = Non
     them until then."""
     value = item.get(spec.ttl_attribute) if spec.ttl_attribute else None
     return type(value) in (int, Decimal) and value is not None and value <= (time.time() if now is None else now)
-
-
-def jsonable(item: Mapping[str, Any]) -> dict[str, Any]:
-    return to_jsonable(dict(item))  # type: ignore[no-any-return]

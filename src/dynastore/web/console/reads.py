@@ -9,7 +9,7 @@ the pages stay links, bookmarkable, and work the same in every worker process.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ from ...codec import deserialize_checked, normalize_item
 from ...endpoint.wire import encode_item, encode_value
 from ...engine import Item
 from ...errors import ValidationError
-from ...expressions import And, Attr, Condition, Key, Path, as_path
+from ...expressions import Attr, Condition, Key, Path, all_of, as_path
 from ...expressions.compile import Placeholders, compile_condition, compile_projection
 from ...expressions.parse import Substitutions, parse_condition, parse_projection
 from ...results import Results
@@ -29,6 +29,7 @@ from .items import (
     is_expired,
     json_object,
     key_token,
+    key_value,
     parse_value,
     raw_table,
 )
@@ -248,18 +249,9 @@ def plan(spec: TableSpec, form: ReadForm) -> Plan:
         parts.append(parse_condition(form.expression, subs, what="FilterExpression"))
     if form.projection:
         p.projection = parse_projection(form.projection, subs)
-    if subs is not None:
-        subs.check_all_used()
-    for part in parts:
-        p.filter = part if p.filter is None else And(p.filter, part)
-    if p.filter is not None and p.key_condition is not None:
-        keys = {target.partition_key.name} | ({target.sort_key.name} if target.sort_key else set())
-        from ...validation import condition_names
-
-        used = sorted(keys & condition_names(p.filter))
-        if used:
-            raise ValidationError(f"a query's filter cannot test the key it queries by ({', '.join(used)}): "
-                                  "put it in the key condition instead")
+    subs.check_all_used()
+    # (a query's filter naming the key it queries by is refused by Table.query, in DynamoDB's words)
+    p.filter = all_of(parts)
     return p
 
 
@@ -284,14 +276,14 @@ def _key_condition(target: Target, form: ReadForm) -> Condition:
     pk, sk = target.partition_key, target.sort_key
     if not form.pk:
         raise ValidationError(f"a query needs the partition key: enter a value for {pk.name}")
-    cond = Key(pk.name).eq(_key_value(pk, form.pk))
+    cond = Key(pk.name).eq(key_value(pk, form.pk))
     if form.sk_op:
         if sk is None:
             raise ValidationError(f"{target.name or target.spec.name} has no sort key to test")
         key = Key(sk.name)
-        first = _key_value(sk, form.sk)
+        first = key_value(sk, form.sk)
         if form.sk_op == "between":
-            cond = cond & key.between(first, _key_value(sk, form.sk2))
+            cond = cond & key.between(first, key_value(sk, form.sk2))
         elif form.sk_op == "begins_with":
             if sk.type == "N":
                 raise ValidationError(f"begins with works on strings and binaries; {sk.name} is a number")
@@ -300,13 +292,6 @@ def _key_condition(target: Target, form: ReadForm) -> Condition:
             ops = {"=": key.eq, "<": key.lt, "<=": key.lte, ">": key.gt, ">=": key.gte}
             cond = cond & ops[form.sk_op](first)
     return cond
-
-
-def _key_value(attr: KeyAttribute, text: str) -> Any:
-    try:
-        return parse_value(text, attr.type)
-    except ValidationError as e:
-        raise ValidationError(f"{attr.name}: {e.message}") from None
 
 
 # -- a page of results ------------------------------------------------------------------------
@@ -443,6 +428,7 @@ def read_page(store: Store, spec: TableSpec, form: ReadForm) -> ResultPage:
     return page
 
 
-def read_all(store: Store, spec: TableSpec, form: ReadForm) -> Iterator[Item]:
-    """Every item of the form's read from the beginning (exports), page after page."""
-    yield from plan(spec, form).results(store, None, None)
+def read_all(store: Store, spec: TableSpec, form: ReadForm) -> Results:
+    """Every item of the form's read from the beginning (exports), page after page as it is iterated.
+    The form and the read are checked here, before any item is read (a download starts valid)."""
+    return plan(spec, form).results(store, None, None)

@@ -18,6 +18,8 @@ from ...store import Store
 from .items import raw_table
 
 KEY_TYPES = {"S": "string", "N": "number", "B": "binary"}
+#: the fields of one index row of the create form, each sent as a repeated ``ix_<field>``
+INDEX_FIELDS = ("name", "kind", "pk", "pk_type", "sk", "sk_type", "projection", "include")
 PROJECTIONS = ("ALL", "KEYS_ONLY", "INCLUDE")
 
 
@@ -113,6 +115,12 @@ def _units(text: str, what: str) -> int:
     return n
 
 
+def index_rows(getlist: Any) -> list[dict[str, str]]:
+    """The create form's index rows, as typed (``getlist(name)`` gives a repeated field's values)."""
+    return [dict(zip(INDEX_FIELDS, row, strict=False))
+            for row in zip(*(getlist(f"ix_{n}") for n in INDEX_FIELDS), strict=False)]
+
+
 def spec_from_form(form: Mapping[str, Any], getlist: Any) -> TableSpec:
     """A table from the create form's fields; index rows come as repeated ``ix_*`` fields."""
     def one(name: str, default: str = "") -> str:
@@ -136,9 +144,8 @@ def spec_from_form(form: Mapping[str, Any], getlist: Any) -> TableSpec:
     if one("stream"):
         data["stream"] = one("stream")
     indexes = []
-    rows = zip(*(getlist(f"ix_{n}") for n in ("name", "kind", "pk", "pk_type", "sk", "sk_type", "projection",
-                                              "include")), strict=False)
-    for name, kind, pk, pk_type, sk, sk_type, projection, include in rows:
+    for row in index_rows(getlist):
+        name, kind, pk, pk_type, sk, sk_type, projection, include = (row[f] for f in INDEX_FIELDS)
         if not name.strip():
             continue
         local = kind == "local"
@@ -186,13 +193,17 @@ def _from_request(data: dict[str, Any]) -> TableSpec:
                               "is missing or wrong (see `aws dynamodb create-table --generate-cli-skeleton`)") from None
 
 
-def create(store: Store, spec: TableSpec) -> None:
-    """Create the table; refused when one of that name exists (the console never alters it)."""
-    if spec.name in store.tables():
-        raise ValidationError(f"a table named {spec.name!r} exists already")
-    # The table only: an uploaded spec's client-side behaviours (versions, timestamps) must not attach
-    # themselves to the application's store.
-    store.create_table(spec.server_view())
+def create(store: Store, *specs: TableSpec) -> None:
+    """Create the tables; refused, before any is created, when one of their names exists (the console
+    never alters a table)."""
+    existing = set(store.tables())
+    for spec in specs:
+        if spec.name in existing:
+            raise ValidationError(f"a table named {spec.name!r} exists already")
+    for spec in specs:
+        # The table only: an uploaded spec's client-side behaviours (versions, timestamps) must not attach
+        # themselves to the application's store.
+        store.create_table(spec.server_view())
 
 
 # -- emptying and deleting ---------------------------------------------------------------------------

@@ -69,10 +69,7 @@ def open_by_key(request: Request, name: str) -> Response:
     key = {}
     for attr, field in ((spec.partition_key, "pk"), (spec.sort_key, "sk")):
         if attr is not None:
-            try:
-                key[attr.name] = items.parse_value(request.query_params.get(field, ""), attr.type)
-            except ValidationError as e:
-                raise ValidationError(f"{attr.name}: {e.message}") from None
+            key[attr.name] = items.key_value(attr, request.query_params.get(field, ""))
     return redirect(request, f"/tables/{name}/items/{items.key_token(key)}")
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from ....errors import DynastoreError, ValidationError
 from .. import tables
-from ..templating import render
+from ..templating import redirect, render
 from .forms import PostedForm, context_of
 
 router = APIRouter()
@@ -34,18 +34,10 @@ def create_table(request: Request, form: PostedForm) -> Response:
     try:
         specs = tables.specs_from_text(text) if (text.strip() or form.get("source") == "spec") else [
             tables.spec_from_form(form.data, form.getlist)]
-        for spec in specs:  # all checked before any is created
-            if spec.name in store.tables():
-                raise ValidationError(f"a table named {spec.name!r} exists already")
-        for spec in specs:
-            tables.create(store, spec)
+        tables.create(store, *specs)
     except DynastoreError as e:
-        rows = [dict(zip(("name", "kind", "pk", "pk_type", "sk", "sk_type", "projection", "include"), r,
-                         strict=False)) for r in zip(*(form.getlist(f"ix_{n}") for n in (
-                             "name", "kind", "pk", "pk_type", "sk", "sk_type", "projection", "include")),
-                                                     strict=False)]
         return render(request, "table_new.html", 422, form={k: form.get(k) for k in form.data.keys()},
-                      indexes=rows or [{}] * INDEX_ROWS, error=e.message, created=[])
+                      indexes=tables.index_rows(form.getlist) or [{}] * INDEX_ROWS, error=e.message, created=[])
     if len(specs) == 1:
         return _to_table(request, specs[0].name, "created")
     return render(request, "tables.html", tables=tables.summaries(store),
@@ -53,8 +45,6 @@ def create_table(request: Request, form: PostedForm) -> Response:
 
 
 def _to_table(request: Request, name: str, done: str) -> Response:
-    from ..templating import redirect
-
     return redirect(request, f"/tables/{name}?done={done}")
 
 
