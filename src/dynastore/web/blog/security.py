@@ -77,11 +77,16 @@ def submitted_tokens(request: Request, form: FormData | None) -> list[str]:
     return [t for t in tokens if t]
 
 
+def tokens_match(expected: Iterable[str | None], submitted: Iterable[str]) -> bool:
+    """Whether a *submitted* token is one of the *expected* (compared in constant time)."""
+    wanted = [e.encode() for e in expected if e]
+    given = [s.encode("utf-8", "replace") for s in submitted]
+    return any(hmac.compare_digest(w, g) for w in wanted for g in given)
+
+
 def check_csrf(expected: Iterable[str | None], submitted: Iterable[str]) -> None:
     """Raise `CsrfRejected` unless a *submitted* token is one of the *expected* (compared in constant time)."""
-    wanted = [e.encode() for e in expected if e]
-    given = [s.encode() for s in submitted]
-    if not any(hmac.compare_digest(w, g) for w in wanted for g in given):
+    if not tokens_match(expected, submitted):
         raise CsrfRejected("this form has expired or came from another site: reload the page and try again")
 
 

@@ -38,15 +38,14 @@ from starlette.datastructures import FormData
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...settings import Settings
-from ..blog.security import PAGE_HEADERS, is_https, safe_next
+# forms and htmx carry the token as the blog's do (field csrf_token, header X-CSRF-Token)
+from ..blog.security import PAGE_HEADERS, is_https, safe_next, submitted_tokens, tokens_match
 
 Mode = Literal["auto", "on", "off"]
 AnyResponse = TypeVar("AnyResponse", bound=Response)
 
 SESSION_COOKIE = "dynastore_console"
 CSRF_COOKIE = "dynastore_console_csrf"
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "X-CSRF-Token"
 #: How long a login lasts.
 SESSION_SECONDS = 12 * 3600
 #: Every console answer: the blog's page headers, but nothing of the store is kept in any cache.
@@ -289,10 +288,7 @@ def check_csrf(request: Request, form: FormData | None) -> None:
     if not _same_origin(request):
         raise CsrfRejected("This form was sent from another site.")
     expected = request.cookies.get(CSRF_COOKIE, "")
-    field_value = form.get(CSRF_FIELD) if form is not None else None
-    submitted = [t for t in (request.headers.get(CSRF_HEADER), field_value) if isinstance(t, str) and t]
-    if not _TOKEN.fullmatch(expected) or not any(
-            hmac.compare_digest(expected.encode(), t.encode("utf-8", "replace")) for t in submitted):
+    if not _TOKEN.fullmatch(expected) or not tokens_match([expected], submitted_tokens(request, form)):
         raise CsrfRejected("This form has expired: reload the page and try again.")
 
 
