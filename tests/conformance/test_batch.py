@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from dynastore import ItemTooLarge, ValidationError
+from dynastore import Index, ItemTooLarge, Key, ValidationError
 
 from ._support import keys_of
 
@@ -133,3 +133,32 @@ def test_batch_write_sort_key_table(sorted_table):
     sorted_table.batch_write([{"pk": "a", "sk": str(i)} for i in range(30)])
     sorted_table.batch_write(deletes=[{"pk": "a", "sk": str(i)} for i in range(10)])
     assert sorted_table.count() == 20
+
+
+def test_batch_write_keeps_every_index_in_step(make_table):
+    """Overwrites that move an item between index partitions, into or out of a sparse index, and deletes
+    (of present and absent items) in one batch: each index then holds exactly the table's items."""
+    t = make_table(sort_key=("sk", "S"), ttl_attribute="exp", indexes=[
+        Index("ByG", partition_key=("g", "S"), sort_key=("n", "N")),
+        Index("ByGKeys", partition_key=("g", "S"), projection="KEYS_ONLY"),
+        Index("ByN", partition_key=("pk", "S"), sort_key=("n", "N"), local=True),
+    ])
+    rng = random.Random(7)
+    first = [{"pk": f"p{i % 3}", "sk": f"{i:03}", "n": i, **({"g": f"g{i % 4}"} if i % 5 else {})}
+             for i in range(40)]
+    t.batch_write(first)
+    moved = [{"pk": f"p{i % 3}", "sk": f"{i:03}", "n": 100 - i, "exp": 4_000_000_000,
+              **({"g": rng.choice(["g0", "g9"])} if i % 3 else {})} for i in range(0, 40, 2)]
+    t.batch_write(moved, deletes=[{"pk": f"p{i % 3}", "sk": f"{i:03}"} for i in range(1, 50, 4)])
+    items = {(i["pk"], i["sk"]): i for i in t.scan(consistent=True).all()}
+    assert len(items) == 40 - 10
+    assert items[("p0", "000")] == moved[0]
+    for g in ("g0", "g1", "g2", "g3", "g9"):
+        want = sorted(((i["n"], i["pk"], i["sk"]) for i in items.values() if i.get("g") == g))
+        got = sorted((i["n"], i["pk"], i["sk"]) for i in t.query(Key("g").eq(g), index="ByG").all())
+        assert got == want, g
+        keys_only = t.query(Key("g").eq(g), index="ByGKeys").all()
+        assert sorted((i["pk"], i["sk"]) for i in keys_only) == sorted((p, s) for _, p, s in want)
+    for p in ("p0", "p1", "p2"):
+        want_n = sorted(i["n"] for i in items.values() if i["pk"] == p)
+        assert [i["n"] for i in t.query(Key("pk").eq(p), index="ByN", consistent=True).all()] == want_n

@@ -26,10 +26,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Callable
 
 from ..codec import type_of
-from ..engine import BatchGetRequest, Engine, Item, Page, ReturnValues, TableInfo, TxAction, TxGet, WriteRequest
+from ..engine import (
+    BatchGetRequest,
+    Engine,
+    Item,
+    Page,
+    ReturnValues,
+    TableInfo,
+    TxAction,
+    TxGet,
+    WriteRequest,
+)
 from ..errors import (
     CancellationReason,
     ConditionFailed,
@@ -42,7 +53,12 @@ from ..errors import (
 )
 from ..expressions import Action, Condition, KeyCondition, Path
 from ..expressions.evaluate import apply_update, evaluate, project
-from ..limits import MAX_BATCH_GET_RESPONSE_BYTES, MAX_PAGE_BYTES, TOKEN_WINDOW_SECONDS, item_size
+from ..limits import (
+    MAX_BATCH_GET_RESPONSE_BYTES,
+    MAX_PAGE_BYTES,
+    TOKEN_WINDOW_SECONDS,
+    item_size,
+)
 from ..spec import BillingMode, Index, TableSpec, spec_from_dict
 from ..streams import (
     IteratorType,
@@ -86,6 +102,25 @@ class _IndexMeta:
     pk_type: str
     sk_type: str | None
     projected: frozenset[str] | None  # None = ALL
+
+    @cached_property
+    def sql_insert(self) -> str:
+        return f"INSERT INTO {self.sql_name} VALUES (?,?,?,?,?,?)"
+
+    @cached_property
+    def sql_delete(self) -> str:
+        return f"DELETE FROM {self.sql_name} WHERE h=? AND ipk=? AND isk=? AND pk=? AND sk=?"
+
+    def changes(self, hk: tuple[int, bytes, bytes], old: Item | None,
+                new: Item | None) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+        """The index row to delete and the one to insert (each None when there is none) as ``old`` becomes ``new``."""
+        before = self.keys(old) if old is not None else None
+        after = self.keys(new) if new is not None else None
+        if before == after:
+            return None, None
+        bh, pk, sk = hk
+        return ((_hash(before[0]), before[0], before[1], pk, sk) if before is not None else None,
+                (_hash(after[0]), after[0], after[1], pk, sk, bh) if after is not None else None)
 
     def keys(self, item: Item) -> tuple[bytes, bytes] | None:
         """Index key bytes of an item, or None when the item is not in this (sparse) index."""
@@ -468,8 +503,7 @@ class SQLiteEngine(Engine):
                 item = unpack_item(blob)
                 keys = im.keys(item)
                 if keys is not None:
-                    conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
-                                 (_hash(keys[0]), keys[0], keys[1], pk, sk, h))
+                    conn.execute(im.sql_insert, (_hash(keys[0]), keys[0], keys[1], pk, sk, h))
             self._save_spec(conn, new_spec)
         self._forget(table)
 
@@ -536,18 +570,12 @@ class SQLiteEngine(Engine):
 
     def _reindex(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes],
                  old: Item | None, new: Item | None) -> None:
-        bh, pk, sk = hk
         for im in m.indexes.values():
-            before = im.keys(old) if old is not None else None
-            after = im.keys(new) if new is not None else None
-            if before == after:
-                continue
-            if before is not None:
-                conn.execute(f"DELETE FROM {im.sql_name} WHERE h=? AND ipk=? AND isk=? AND pk=? AND sk=?",
-                             (_hash(before[0]), before[0], before[1], pk, sk))
-            if after is not None:
-                conn.execute(f"INSERT INTO {im.sql_name} VALUES (?,?,?,?,?,?)",
-                             (_hash(after[0]), after[0], after[1], pk, sk, bh))
+            gone, added = im.changes(hk, old, new)
+            if gone is not None:
+                conn.execute(im.sql_delete, gone)
+            if added is not None:
+                conn.execute(im.sql_insert, added)
 
     def _remove(self, conn: sqlite3.Connection, m: _TableMeta, hk: tuple[int, bytes, bytes], old: Item,
                 *, by_ttl: bool = False) -> None:
@@ -766,19 +794,67 @@ class SQLiteEngine(Engine):
 
     def batch_write(self, requests: dict[str, list[WriteRequest]]) -> dict[str, list[WriteRequest]]:
         self._check_tables(requests)
-        journaling = self._journal() is not None
+        one_by_one = self._journal() is not None
         with self._write() as conn:
             metas = {t: self._table(t) for t in requests}
             for table, reqs in requests.items():
                 m = metas[table]
-                for r in reqs:
-                    hk = m.key_bytes(r.item)
-                    old = self._load(conn, m, hk) if m.indexes or r.kind == "delete" or journaling or m.stream else None
-                    if r.kind == "put":
-                        self._store(conn, m, hk, old, r.item)
-                    elif old is not None:
-                        self._remove(conn, m, hk, old)
+                keys = [m.key_bytes(r.item) for r in reqs]
+                # Stream records and journal entries are made per change, and a key twice must apply in order.
+                if one_by_one or m.stream is not None or len(set(keys)) != len(keys):
+                    self._write_each(conn, m, keys, reqs)
+                else:
+                    self._write_many(conn, m, keys, reqs)
         return {}
+
+    def _write_each(self, conn: sqlite3.Connection, m: _TableMeta, keys: list[tuple[int, bytes, bytes]],
+                    reqs: list[WriteRequest]) -> None:
+        for hk, r in zip(keys, reqs, strict=True):
+            old = self._load(conn, m, hk)
+            if r.kind == "put":
+                self._store(conn, m, hk, old, r.item)
+            elif old is not None:
+                self._remove(conn, m, hk, old)
+
+    def _write_many(self, conn: sqlite3.Connection, m: _TableMeta, keys: list[tuple[int, bytes, bytes]],
+                    reqs: list[WriteRequest]) -> None:
+        """A batch's writes to one table in a handful of statements, not four or so per item.
+
+        A 25-item batch on a table with two indexes ran ~100 statements one by one; statement
+        overhead was most of the engine's time for it.
+        """
+        deleting = any(r.kind == "delete" for r in reqs)
+        olds = self._load_many(conn, m, keys) if m.indexes or deleting else {}
+        puts = [(hk, r.item) for hk, r in zip(keys, reqs, strict=True) if r.kind == "put"]
+        if puts:
+            conn.executemany(m.sql_put, [(*hk, pack_item(it), item_size(it), m.exp(it)) for hk, it in puts])
+        if deleting:
+            conn.executemany(m.sql_delete, [hk for hk, r in zip(keys, reqs, strict=True)
+                                            if r.kind == "delete" and hk in olds])
+        for im in m.indexes.values():
+            gone, added = [], []
+            for hk, r in zip(keys, reqs, strict=True):
+                g, a = im.changes(hk, olds.get(hk), r.item if r.kind == "put" else None)
+                if g is not None:
+                    gone.append(g)
+                if a is not None:
+                    added.append(a)
+            conn.executemany(im.sql_delete, gone)
+            conn.executemany(im.sql_insert, added)
+
+    def _load_many(self, conn: sqlite3.Connection, m: _TableMeta,
+                   keys: list[tuple[int, bytes, bytes]]) -> dict[tuple[int, bytes, bytes], Item]:
+        """The stored items of ``keys`` (those that exist), read with one statement per 300 keys."""
+        found: dict[tuple[int, bytes, bytes], Item] = {}
+        for i in range(0, len(keys), 300):
+            chunk = keys[i:i + 300]
+            # A join with the keys as a CTE: `(h, pk, sk) IN (VALUES ...)` makes SQLite scan the whole table.
+            sql = (f"WITH k(h, pk, sk) AS (VALUES {','.join(['(?,?,?)'] * len(chunk))}) "
+                   f"SELECT t.h, t.pk, t.sk, t.item FROM k CROSS JOIN {m.sql} AS t "
+                   "ON t.h = k.h AND t.pk = k.pk AND t.sk = k.sk")
+            for h, pk, sk, blob in conn.execute(sql, [v for hk in chunk for v in hk]):
+                found[(h, pk, sk)] = unpack_item(blob)
+        return found
 
     # -- transactions --------------------------------------------------------
 
