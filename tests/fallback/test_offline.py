@@ -245,3 +245,25 @@ def test_a_write_the_primary_refuses_is_reported_and_the_rest_goes_on(store: Sto
     assert report.applied == 1 and len(report.conflicts) == 1
     assert "refused" in report.conflicts[0].reason
     assert remote.table(fine).get({"id": "ok"}) == {"id": "ok"}
+
+
+def test_dropping_an_index_or_changing_capacity_offline_is_refused(store: Store, remote: Store,
+                                                                  proxy: TcpProxy) -> None:
+    """The sync cannot tell an index dropped offline from one added on DynamoDB meanwhile, nor carry a
+    capacity change: refused while DynamoDB is unreachable, both copies left as they were."""
+    t = store.create_table({"name": unique_name("d"), "partition_key": ["pk", "S"],
+                            "indexes": [{"name": "ByG", "partition_key": ["g", "S"]}]})
+    t.put({"pk": "a", "g": "x"})
+    proxy.cut()
+    with pytest.raises(StoreUnavailable, match="dropping index 'ByG'.*needs the primary"):
+        store.drop_index(t.name, "ByG")
+    with pytest.raises(StoreUnavailable, match="changing the capacity.*needs the primary"):
+        store.set_capacity(t.name, "PROVISIONED", read_capacity=3, write_capacity=3, index_capacity={"ByG": (3, 3)})
+    fb = engine(store)
+    assert [i.name for i in fb.local.describe_table(t.name).spec.indexes] == ["ByG"]
+    assert fb.local.describe_table(t.name).spec.billing_mode == "PAY_PER_REQUEST"
+    assert [it["pk"] for it in t.query(Key("g").eq("x"), index="ByG")] == ["a"]
+    proxy.restore()
+    assert fb.probe()
+    store.drop_index(t.name, "ByG")  # online: on both
+    assert remote.table(t.name).spec.indexes == () and fb.local.describe_table(t.name).spec.indexes == ()

@@ -330,7 +330,9 @@ class FallbackEngine(Engine):
                            self.local.list_tables)
 
     # add_index and set_ttl work offline on the local copy; the next sync
-    # brings the primary's table up to the local spec.
+    # brings the primary's table up to the local spec. Dropping an index and
+    # capacity changes need the primary: a sync could not tell an index dropped
+    # here from one added there meanwhile, and it carries no capacity.
 
     def add_index(self, table: str, index: Index) -> None:
         if self._primary_ddl(lambda: self.primary.add_index(table, index)):
@@ -340,17 +342,17 @@ class FallbackEngine(Engine):
         self.local.add_index(table, index)
 
     def drop_index(self, table: str, index: str) -> None:
-        if self._primary_ddl(lambda: self.primary.drop_index(table, index)):
-            if table not in self.local.list_tables() or all(
-                    i.name != index for i in self.local.describe_table(table).spec.indexes):
-                return
-        self.local.drop_index(table, index)
+        self._primary_only(f"dropping index {index!r} of table {table!r}",
+                           lambda: self.primary.drop_index(table, index))
+        if table in self.local.list_tables() and any(
+                i.name == index for i in self.local.describe_table(table).spec.indexes):
+            self.local.drop_index(table, index)
 
     def set_capacity(self, table: str, billing_mode: BillingMode, **kw: Any) -> None:
-        if self._primary_ddl(lambda: self.primary.set_capacity(table, billing_mode, **kw)) and (
-                table not in self.local.list_tables()):
-            return
-        self.local.set_capacity(table, billing_mode, **kw)
+        self._primary_only(f"changing the capacity of table {table!r}",
+                           lambda: self.primary.set_capacity(table, billing_mode, **kw))
+        if table in self.local.list_tables():
+            self.local.set_capacity(table, billing_mode, **kw)
 
     def set_ttl(self, table: str, attribute: str | None) -> None:
         if self._primary_ddl(lambda: self.primary.set_ttl(table, attribute)) and table not in self.local.list_tables():
@@ -368,9 +370,17 @@ class FallbackEngine(Engine):
             return False
         return True
 
+    def _primary_only(self, what: str, call: Callable[[], None]) -> None:
+        """Run ``call`` on the primary; StoreUnavailable saying ``what`` needs it if it cannot be reached."""
+        self._needs_primary(what)
+        try:
+            call()
+        except StoreUnavailable as e:
+            self.went_down(e)
+            raise StoreUnavailable(f"{what} needs the primary, which is unreachable ({e})", cause=e) from None
+
     def delete_table(self, name: str) -> None:
-        self._needs_primary(f"deleting table {name!r}")
-        self.primary.delete_table(name)
+        self._primary_only(f"deleting table {name!r}", lambda: self.primary.delete_table(name))
         self._local_tables.discard(name)
         try:
             self.local.delete_table(name)
