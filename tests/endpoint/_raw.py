@@ -36,11 +36,11 @@ class Reply:
 
 
 def send(url: str, operation: str | None, body: Any, *, auth: str | None = AUTH, gzipped: bool = False,
-         conn: http.client.HTTPConnection | None = None) -> Reply:
+         conn: http.client.HTTPConnection | None = None, service: str = "DynamoDB_20120810") -> Reply:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {"Content-Type": "application/x-amz-json-1.0"}
     if operation is not None:
-        headers["X-Amz-Target"] = f"DynamoDB_20120810.{operation}"
+        headers["X-Amz-Target"] = f"{service}.{operation}"
     if auth is not None:
         headers["Authorization"] = auth
     if gzipped:

@@ -25,7 +25,8 @@ from ..table import BaseTable
 from ..validation import check_item, check_key, check_projection
 from . import legacy
 from .tables import not_found
-from .wire import ApiError, Json, decode_item, encode_item, encode_value, json_kind, one_of, required, table_name
+from .wire import (ApiError, Json, decode_item, encode_item, encode_value, json_kind, limit_member, one_of, required,
+                   table_name)
 
 if TYPE_CHECKING:
     from .service import Namespace
@@ -366,12 +367,7 @@ def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition |
     if flt is not None:
         checks._read_filter(flt, True, index)
     checks._check_index_projection(paths, index)
-    limit = r.req.get("Limit")
-    if limit is not None and type(limit) is not int:
-        raise ApiError("SerializationException", f"{json_kind(limit)} can not be converted to an Integer")
-    if limit is not None and limit < 1:
-        raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-                              "constraint: Member must have value greater than or equal to 1")
+    limit_member(r.req)
     return checks, flt, paths, select == "COUNT"
 
 

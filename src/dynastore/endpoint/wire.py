@@ -132,6 +132,34 @@ def json_kind(value: Any) -> str:
     return "START_OBJECT" if isinstance(value, dict) else "START_ARRAY"
 
 
+def limit_member(req: Json, most: int | None = None, too_many: str = "") -> int | None:
+    """A request's ``Limit`` (None when absent), refused as DynamoDB refuses it: not an integer, below 1,
+    or (with ``most``) above ``most`` in the operation's own words ``too_many``."""
+    limit = req.get("Limit")
+    if limit is None:
+        return None
+    if type(limit) is not int:
+        raise ApiError("SerializationException", f"{json_kind(limit)} can not be converted to an Integer")
+    if limit < 1:
+        raise ValidationError(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+                              "constraint: Member must have value greater than or equal to 1")
+    if most is not None and limit > most:
+        raise ValidationError("One or more parameter values were invalid: " + too_many)
+    return limit
+
+
+def length_member(req: Json, name: str, least: int, most: int) -> Any:
+    """A string member's value, its length checked with DynamoDB's constraint message (None when absent)."""
+    value = req.get(name)
+    if value is None:
+        return None
+    for bound, broken, words in ((least, len(str(value)) < least, "greater"), (most, len(str(value)) > most, "less")):
+        if broken:
+            raise ValidationError(f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to "
+                                  f"satisfy constraint: Member must have length {words} than or equal to {bound}")
+    return value
+
+
 _WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
 
 
