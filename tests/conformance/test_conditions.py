@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from dynastore import Attr, ConditionFailed, ValidationError, size
-from dynastore.expressions import In, Value
+from dynastore.expressions import AttributeType, BeginsWith, Compare, Contains, In, Size, Value
+from dynastore.expressions.tree import as_path
 
 from ._support import known_difference
 
@@ -200,6 +201,18 @@ CASES = [
     ("not-not", ~~A("n").eq(5), True),
     ("nested-logic", (A("n").eq(6) | A("t").eq(True)) & ~(A("absent").exists() | A("ss").contains("x")), True),
     ("precedence-explicit", A("n").eq(6) & A("t").eq(True) | A("f").eq(False), True),
+    # a value as the first operand, as DynamoDB allows: begins_with(:v, a), contains(:v, a), size(:v)
+    ("value-begins-with-attribute", BeginsWith(Value("héllo world"), as_path("s")), True),
+    ("value-begins-with-other", BeginsWith(Value("hello world"), as_path("s")), False),
+    ("value-begins-with-missing", BeginsWith(Value("héllo"), as_path("absent")), False),
+    ("value-contains-attribute", Contains(Value("say héllo!"), as_path("s")), True),
+    ("value-set-contains-attribute", Contains(Value({"héllo", "x"}), as_path("s")), True),
+    ("value-list-contains-attribute", Contains(Value([1, 5]), as_path("n")), True),
+    ("value-list-lacks-attribute", Contains(Value([1, 6]), as_path("n")), False),
+    ("size-of-value", Compare("=", Size(Value("abcde")), as_path("n")), True),
+    ("attribute-type-of-value", AttributeType(Value("x"), Value("S")), True),
+    ("attribute-type-of-size", AttributeType(Size(as_path("s")), Value("N")), True),
+    ("contains-in-size", Contains(Size(as_path("s")), Value(5)), False),
 ]
 
 # Measured on moto 5.x with raw expressions: it differs from DynamoDB (and DynamoDB Local) here.
@@ -221,6 +234,9 @@ MOTO_DIFFERS = {
     "size-of-missing": "moto answers HTTP 500 for size() of a missing attribute",
     "size-of-missing-ne": "moto answers HTTP 500 for size() of a missing attribute",
     "path-between-size": "moto 5.2.5 answers HTTP 500 for BETWEEN with a size() bound",
+    "size-of-value": "moto answers HTTP 500 for size() of a value",
+    "attribute-type-of-size": "moto answers HTTP 500 for size() inside attribute_type",
+    "contains-in-size": "moto answers HTTP 500 for size() inside contains",
 }
 
 # moto's Scan rejects size() in a FilterExpression ("Bad Filter Expression: Invalid attribute name").

@@ -155,12 +155,13 @@ def test_query_filters_may_not_test_the_key() -> None:
         check_filter_keys(parse_condition("size(a) > :v", None, {":v": {"N": "1"}}), ("a",))
 
 
-def test_literals_dynastore_cannot_hold_are_refused_clearly() -> None:
-    # DynamoDB accepts size(:v) and begins_with(:v, a); the tree holds only paths there.
-    with pytest.raises(ValidationError, match="only a document path as the first operand of size"):
-        parse_condition("size(:v) = :v", None, {":v": {"S": "x"}})
-    with pytest.raises(ValidationError, match="first operand of begins_with"):
-        parse_condition("begins_with(:v, a)", None, {":v": {"S": "x"}})
+def test_a_value_or_size_can_come_first_as_dynamodb_allows() -> None:
+    n1, vx, ts = {":n": {"N": "1"}}, {":v": {"S": "x"}}, {":t": {"S": "S"}}
+    assert parse_condition("size(:v) = :n", None, {**vx, **n1}) == Compare("=", Size(x), one)
+    assert parse_condition("begins_with(:v, a)", None, vx) == BeginsWith(x, a)
+    assert parse_condition("contains(:v, a)", None, vx) == Contains(x, a)
+    assert parse_condition("contains(size(a), :n)", None, n1) == Contains(Size(a), one)
+    assert parse_condition("attribute_type(:v, :t)", None, {**vx, **ts}) == AttributeType(x, Value("S"))
 
 
 def test_errors_are_validation_errors_with_dynamodbs_code() -> None:

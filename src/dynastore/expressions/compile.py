@@ -78,7 +78,7 @@ def compile_operand(o: Any, ph: Placeholders) -> str:
     if isinstance(o, Value):
         return ph.value(o.value)
     if isinstance(o, Size):
-        return f"size({ph.path(o.path)})"
+        return f"size({compile_operand(o.path, ph)})"
     raise ValidationError(f"not an operand: {o!r:.60}")
 
 
@@ -104,11 +104,11 @@ def compile_condition(c: Condition, ph: Placeholders) -> str:
     if isinstance(c, NotExists):
         return f"attribute_not_exists({ph.path(c.path)})"
     if isinstance(c, AttributeType):
-        return f"attribute_type({ph.path(c.path)}, {compile_operand(c.type, ph)})"
+        return f"attribute_type({compile_operand(c.path, ph)}, {compile_operand(c.type, ph)})"
     if isinstance(c, BeginsWith):
-        return f"begins_with({ph.path(c.path)}, {compile_operand(c.prefix, ph)})"
+        return f"begins_with({compile_operand(c.path, ph)}, {compile_operand(c.prefix, ph)})"
     if isinstance(c, Contains):
-        return f"contains({ph.path(c.path)}, {compile_operand(c.operand, ph)})"
+        return f"contains({compile_operand(c.path, ph)}, {compile_operand(c.operand, ph)})"
     raise ValidationError(f"not a condition: {c!r:.60}")
 
 

@@ -76,7 +76,7 @@ def _operand(o: Any, item: dict[str, Any]) -> Any:
             return item.get(o.elements[0], MISSING)
         return resolve(item, o)
     if t is Size:
-        return _size(resolve(item, o.path))
+        return _size(_operand(o.path, item))
     raise ValidationError(f"not an operand: {o!r:.60}")
 
 
@@ -153,7 +153,7 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
         return any(values_equal(v, o) for o in (_operand(x, item) for x in inn.options) if o is not MISSING)
     if t is BeginsWith:
         bw: BeginsWith = node
-        v = resolve(item, bw.path)
+        v = _operand(bw.path, item)
         p = _operand(bw.prefix, item)
         tv = type(v)
         if tv is type(p) and tv in (str, bytes):
@@ -161,7 +161,7 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
         return False
     if t is Contains:
         cnt: Contains = node
-        v = resolve(item, cnt.path)
+        v = _operand(cnt.path, item)
         x = _operand(cnt.operand, item)
         if v is MISSING or x is MISSING:
             return False
@@ -176,7 +176,7 @@ def evaluate(c: Condition, item: dict[str, Any]) -> bool:
         return False
     if t is AttributeType:
         at: AttributeType = node
-        v = resolve(item, at.path)
+        v = _operand(at.path, item)
         want = _operand(at.type, item)
         return v is not MISSING and type_of(v) == want
     raise ValidationError(f"not a condition: {c!r:.60}")

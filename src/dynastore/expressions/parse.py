@@ -638,7 +638,6 @@ class _Resolver:
     def __init__(self, p: _Parser, subs: Substitutions):
         self.what = p.what
         self.subs = subs
-        self.unsupported: str | None = None
 
     def fail(self, message: str) -> ValidationError:
         return _fail(self.what, message)
@@ -729,7 +728,7 @@ def _condition_function(r: _Resolver, name: str, args: list[Any]) -> Any:
         t = _type(first)
         if t in ("N", "BOOL", "NULL"):
             raise r.fail(f"Incorrect operand type for operator or function; operator or function: size, operand type: {t}")
-        return Size(_needs_path(r, first, name))
+        return Size(_plain(first))
     if name == "attribute_exists":
         return Exists(first)
     if name == "attribute_not_exists":
@@ -749,7 +748,7 @@ def _condition_function(r: _Resolver, name: str, args: list[Any]) -> Any:
             )
         if second.value not in _TYPE_NAMES:
             raise r.fail(f"Invalid attribute type name found; type: {second.value}, valid types: {_VALID_TYPES}")
-        return AttributeType(_needs_path(r, first, name), _plain(second))
+        return AttributeType(_plain(first), _plain(second))
     if name == "begins_with":
         for a in args:
             t = _type(a)
@@ -758,8 +757,8 @@ def _condition_function(r: _Resolver, name: str, args: list[Any]) -> Any:
                     f"Incorrect operand type for operator or function; operator or function: begins_with, operand type: {t}"
                 )
     _check_distinct(r, first, [second], name)
-    path = _needs_path(r, first, name)
-    return BeginsWith(path, _plain(second)) if name == "begins_with" else Contains(path, _plain(second))
+    # DynamoDB takes a value or size() first too: begins_with(:v, a), contains(size(a), :n)
+    return BeginsWith(_plain(first), _plain(second)) if name == "begins_with" else Contains(_plain(first), _plain(second))
 
 
 def _check_arity(r: _Resolver, name: str, args: list[Any], arity: int) -> None:
@@ -768,15 +767,6 @@ def _check_arity(r: _Resolver, name: str, args: list[Any], arity: int) -> None:
             f"Incorrect number of operands for operator or function; operator or function: {name}, "
             f"number of operands: {len(args)}"
         )
-
-
-def _needs_path(r: _Resolver, o: Any, name: str) -> Path:
-    # DynamoDB accepts a literal here (size(:v), begins_with(:v, a)); the tree cannot
-    # hold one. Refused once every check DynamoDB makes has passed, so that any
-    # refusal DynamoDB would give comes first.
-    if not isinstance(o, Path) and r.unsupported is None:
-        r.unsupported = f"dynastore supports only a document path as the first operand of {name}"
-    return o
 
 
 def _check_distinct(r: _Resolver, first: Any, others: list[Any], op: str) -> None:
@@ -833,8 +823,7 @@ def _condition_op(r: _Resolver, op: str, args: list[Any]) -> Any:
     return Compare(op, _plain(left), _plain(right))
 
 
-def _parse_condition_text(text: str, subs: Substitutions, what: str) -> tuple[Condition, ValidationError | None]:
-    """The condition, and the refusal to raise once the caller's own checks passed (see `_needs_path`)."""
+def _parse_condition_text(text: str, subs: Substitutions, what: str) -> Condition:
     p = _start(text, what)
     root = p.run(p.whole_condition())
     _check_words(p, [root], update=False)
@@ -842,7 +831,7 @@ def _parse_condition_text(text: str, subs: Substitutions, what: str) -> tuple[Co
     cond = _resolve_condition(r, root)
     if p.operators > MAX_OPERATORS:
         raise _fail(what, f"The expression contains too many operators; operator count: {MAX_OPERATORS + 1}")
-    return cond, (None if r.unsupported is None else r.fail(r.unsupported))
+    return cond
 
 
 def _subs(names: Mapping[str, str] | Substitutions | None, values: Mapping[str, Any] | None) -> tuple[Substitutions, bool]:
@@ -870,9 +859,7 @@ def parse_condition(
     parameter in error messages (``FilterExpression`` ...).
     """
     subs, alone = _subs(names, values)
-    cond, unsupported = _parse_condition_text(text, subs, what)
-    if unsupported is not None:
-        raise unsupported
+    cond = _parse_condition_text(text, subs, what)
     if alone:
         subs.check_all_used()
     return cond
@@ -903,7 +890,7 @@ def parse_key_condition(
     """
     what = "KeyConditionExpression"
     subs, alone = _subs(names, values)
-    cond, unsupported = _parse_condition_text(text, subs, what)
+    cond = _parse_condition_text(text, subs, what)
     _check_key_scalars(cond, [k for k in (partition_key, sort_key) if k is not None])
     normalised = [_key_part(c) for c in _key_parts(cond)]
     tested = [path.name for _, path in normalised]
@@ -911,8 +898,6 @@ def parse_key_condition(
         raise ValidationError("KeyConditionExpressions must only contain one condition per key")
     if len(normalised) > 2:
         raise ValidationError("Conditions can be of length 1 or 2 only")
-    if unsupported is not None:
-        raise unsupported
     if partition_key is not None:
         _check_key_schema(normalised, partition_key, sort_key, key_types or {})
     if alone:

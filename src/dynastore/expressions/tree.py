@@ -119,9 +119,12 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class Size:
-    """``size(path)``: length of a string/binary, element count of a set/list/map."""
+    """``size(path)``: length of a string/binary, element count of a set/list/map.
 
-    path: Path
+    ``path`` is a `Path`, or (as DynamoDB allows, ``size(:v)``) a `Value`.
+    """
+
+    path: Path | Value
 
     def eq(self, v: Any) -> Condition:
         return Compare("=", self, operand(v))
@@ -232,19 +235,19 @@ class NotExists(Condition):
 
 @dataclass(frozen=True, slots=True)
 class AttributeType(Condition):
-    path: Path
+    path: Operand  # DynamoDB allows a value or size() here too, as in begins_with and contains
     type: Operand  # a Value holding the type name, or (rarely) a path
 
 
 @dataclass(frozen=True, slots=True)
 class BeginsWith(Condition):
-    path: Path
+    path: Operand  # ``begins_with(:v, a)``: DynamoDB allows a value (or size()) first
     prefix: Operand
 
 
 @dataclass(frozen=True, slots=True)
 class Contains(Condition):
-    path: Path
+    path: Operand
     operand: Operand
 
 
@@ -559,8 +562,8 @@ def analyse_key_condition(cond: Condition, partition_name: str, sort_name: str |
                 raise ValidationError("KeyConditionExpressions must only contain one condition per key")
             sort = ("between", (part.low.value, part.high.value))
         elif isinstance(part, BeginsWith):
-            if not isinstance(part.prefix, Value):
-                raise ValidationError("Invalid KeyConditionExpression: begins_with takes a value")
+            if not isinstance(part.path, Path) or not isinstance(part.prefix, Value):
+                raise ValidationError("Invalid KeyConditionExpression: begins_with compares a key attribute to a value")
             name = _key_name(part.path)
             if name != sort_name:
                 raise ValidationError("Query key condition not supported")
