@@ -2,9 +2,9 @@
 
 A data-driven table of (operation, request body): both servers must answer with
 the same status and error type and, for validation errors, the same message.
-Bodies name the tables ``{T}`` (hash key ``pk`` S) and ``{C}`` (hash ``pk`` S,
-range ``sk`` N), created on both servers, and ``{N}``, a fresh name for CreateTable
-cases; ``{BIG}`` is a string over 400 KB.
+Bodies name the tables ``{T}`` (hash key ``pk`` S), ``{I}`` (the same, holding
+`ITEM`) and ``{C}`` (hash ``pk`` S, range ``sk`` N), created on both servers, and
+``{N}``, a fresh name for CreateTable cases; ``{BIG}`` is a string over 400 KB.
 Where DynamoDB Local deviates from DynamoDB's documented behaviour the case is in
 `KNOWN` with the reason, and the endpoint keeps DynamoDB's behaviour.
 """
@@ -29,12 +29,25 @@ BIG = "x" * (401 * 1024)
 HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}]
 ON_DEMAND = {"BillingMode": "PAY_PER_REQUEST"}
+#: the item of table ``{I}``: one attribute of each kind the cases below act on
+ITEM = {"pk": S, "n": {"N": "1"}, "l": {"L": [{"S": "x"}]}, "m": {"M": {"k": {"S": "v"}}}, "s": {"SS": ["a"]}}
 #: a valid Query of ``{T}``, for cases that add one wrong parameter
 Q = {"TableName": "{T}", "KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": V}
 
 
 def _create(name: str, **extra: Any) -> dict[str, Any]:
     return {"TableName": name, "KeySchema": HASH, "AttributeDefinitions": DEFS, **ON_DEMAND, **extra}
+
+
+def _kq(text: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Query of ``{C}`` with key condition ``text`` (values: ``:v`` S and ``:a`` N unless given)."""
+    return {"TableName": "{C}", "KeyConditionExpression": text,
+            "ExpressionAttributeValues": values if values is not None else {":v": S, ":a": {"N": "1"}}}
+
+
+def _unused(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with one more value, ``:b``, that no expression uses."""
+    return {**body, "ExpressionAttributeValues": {**body.get("ExpressionAttributeValues", {}), ":b": {"N": "2"}}}
 
 
 def _list_sizes(prefix: str, operation: str, entry: Callable[[int], Any]) -> list[tuple[str, str | None, Any]]:
@@ -531,6 +544,156 @@ CASES: list[tuple[str, str | None, Any]] = [
     ("update/on-demand-with-throughput", "UpdateTable", {"TableName": "{P}", "BillingMode": "PAY_PER_REQUEST",
                                                          "ProvisionedThroughput": {"ReadCapacityUnits": 2,
                                                                                    "WriteCapacityUnits": 2}}),
+    # --- more of each operation's refusals, several on {I}, which holds ITEM
+    ("delete-item/empty-key-string", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": ""}}}),
+    ("delete-item/empty-key", "DeleteItem", {"TableName": "{T}", "Key": {}}),
+    ("delete-item/partial-key", "DeleteItem", {"TableName": "{C}", "Key": K}),
+    ("delete-item/condition-on-key-undefined-value", "DeleteItem", {"TableName": "{I}", "Key": K,
+                                                                    "ConditionExpression": "pk = :v"}),
+    ("delete-item/failed-returns-old", "DeleteItem", {"TableName": "{I}", "Key": K,
+                                                      "ConditionExpression": "attribute_exists(nope)",
+                                                      "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+    ("delete-item/bad-rv-on-failure", "DeleteItem", {"TableName": "{I}", "Key": K,
+                                                     "ReturnValuesOnConditionCheckFailure": "BOGUS"}),
+    ("delete-item/expected-and-expression", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                           "Expected": {"n": {"Value": {"N": "1"}}},
+                                                           "ConditionExpression": "attribute_exists(n)"}),
+    ("delete-item/size-condition-absent", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                         "ConditionExpression": "size(l) > :z",
+                                                         "ExpressionAttributeValues": {":z": {"N": "0"}}}),
+    ("delete-item/binary-key", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"B": "AAA="}}}),
+    ("delete-item/two-types", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "a", "N": "1"}}}),
+    ("delete-item/unused-name", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                               "ConditionExpression": "#a = :v",
+                                               "ExpressionAttributeNames": {"#a": "n", "#b": "x"},
+                                               "ExpressionAttributeValues": {":v": {"N": "1"}}}),
+    ("delete-item/absent-with-metrics", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                       "ReturnItemCollectionMetrics": "SIZE"}),
+    ("get/projection-twice", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "n, n"}),
+    ("get/projection-overlaps-list", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "l[0], l"}),
+    ("get/projection-overlaps-map", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "m.k, m"}),
+    ("get/projection-empty", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": ""}),
+    ("get/attributes-to-get-empty", "GetItem", {"TableName": "{I}", "Key": K, "AttributesToGet": []}),
+    ("get/attributes-to-get-twice", "GetItem", {"TableName": "{I}", "Key": K, "AttributesToGet": ["n", "n"]}),
+    ("get/attributes-and-projection", "GetItem", {"TableName": "{I}", "Key": K, "AttributesToGet": ["n"],
+                                                  "ProjectionExpression": "n"}),
+    ("get/unused-name", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "#x",
+                                    "ExpressionAttributeNames": {"#x": "n", "#y": "m"}}),
+    ("get/negative-index", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "l[-1]"}),
+    ("get/huge-index", "GetItem", {"TableName": "{I}", "Key": K, "ProjectionExpression": "l[99999999999]"}),
+    ("update-item/path-into-string", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET m.k.z = :v",
+                                                    "ExpressionAttributeValues": {":v": {"S": "x"}}}),
+    ("update-item/add-numbers-to-strings", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "ADD s :v",
+                                                          "ExpressionAttributeValues": {":v": {"NS": ["1"]}}}),
+    ("update-item/delete-scalar-from-set", "UpdateItem", {"TableName": "{I}", "Key": K,
+                                                          "UpdateExpression": "DELETE s :v",
+                                                          "ExpressionAttributeValues": {":v": {"S": "a"}}}),
+    ("update-item/add-string-to-number", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "ADD n :v",
+                                                        "ExpressionAttributeValues": {":v": {"S": "a"}}}),
+    ("update-item/number-plus-string", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET n = n + :v",
+                                               "ExpressionAttributeValues": {":v": {"S": "a"}}}),
+    ("update-item/list-append-to-list-string", "UpdateItem", {"TableName": "{I}", "Key": K,
+                                                      "UpdateExpression": "SET l = list_append(l, :v)",
+                                                      "ExpressionAttributeValues": {":v": {"S": "a"}}}),
+    *[(f"update-item/number-{label}", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET n = :v",
+                                                     "ExpressionAttributeValues": {":v": value}})
+      for label, value in (("too-big", {"N": "1e126"}), ("too-small", {"N": "1e-131"}), ("not-a-number", {"N": "abc"}),
+                           ("empty-set", {"SS": []}), ("duplicate-strings", {"SS": ["a", "a"]}),
+                           ("duplicate-numbers", {"NS": ["1", "1.0"]}))],
+    ("update-item/key-attribute-of-item", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET pk = :v",
+                                                 "ExpressionAttributeValues": {":v": {"S": "b"}}}),
+    ("update-item/remove-and-set", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "REMOVE n SET n = :v",
+                                                  "ExpressionAttributeValues": {":v": {"S": "b"}}}),
+    ("update-item/empty-name", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET #a = :v",
+                                              "ExpressionAttributeNames": {"#a": ""},
+                                              "ExpressionAttributeValues": {":v": {"S": "b"}}}),
+    ("update-item/size-in-set", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET n = size(l)"}),
+    ("update-item/size-condition-fails", "UpdateItem", {"TableName": "{I}", "Key": K, "UpdateExpression": "SET n = :v",
+                                                        "ConditionExpression": "size(l) = :v",
+                                                        "ExpressionAttributeValues": {":v": {"N": "2"}}}),
+    ("update-item/transaction-key-attribute", "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": "{I}", "Key": K, "UpdateExpression": "SET pk = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "b"}}}}]}),
+    *[(f"query/key-{label}", "Query", {"TableName": "{C}", "KeyConditionExpression": text,
+                                       "ExpressionAttributeValues": {":v": S, ":a": {"N": "1"}, ":b": {"N": "2"}}})
+      for label, text in (("between-reversed", "pk = :v AND sk BETWEEN :b AND :a"),
+                          ("begins-with-number", "pk = :v AND begins_with(sk, :a)"),
+                          ("in", "pk = :v AND sk IN (:a, :b)"), ("or", "pk = :v OR sk = :a"),
+                          ("not-equal", "pk = :v AND sk <> :a"), ("partition-twice", "pk = :v AND pk = :v AND sk = :a"),
+                          ("sort-twice", "pk = :v AND sk = :a AND sk = :b"), ("partition-range", "pk > :v AND sk = :a"),
+                          ("parenthesised", "(pk = :v) AND (sk = :a OR sk = :b)"), ("not", "NOT pk = :v AND sk = :a"))],
+    ("query/specific-attributes-alone", "Query", {**{**Q, "TableName": "{C}"}, "Select": "SPECIFIC_ATTRIBUTES"}),
+    ("query/count-with-projection-composite", "Query", {**{**Q, "TableName": "{C}"}, "Select": "COUNT",
+                                              "ProjectionExpression": "pk"}),
+    ("query/unknown-index", "Query", {**{**Q, "TableName": "{C}"}, "IndexName": "nope"}),
+    ("query/parenthesised-partition", "Query", {**{**Q, "TableName": "{C}"}, "KeyConditionExpression": "(pk = :v)"}),
+    *[(f"scan/filter-{label}", "Scan", {"TableName": "{I}", "FilterExpression": text,
+                                        **({"ExpressionAttributeValues": values} if values else {})})
+      for label, text, values in (
+          ("between-reversed", "n BETWEEN :b AND :a", {":a": {"N": "1"}, ":b": {"N": "2"}}),
+          ("empty-in", "n IN ()", None), ("bad-type-name", "attribute_type(n, :t)", {":t": {"S": "BOGUS"}}),
+          ("contains-one-operand", "contains(n)", None), ("unknown-function", "unknownfn(n)", None),
+          ("size-both-sides", "size(n) = size(m)", None), ("values-only", ":a = :a", {":a": {"N": "1"}}),
+          ("same-path", "n = n", None), ("value-begins-with-path", "begins_with(:a, n)", {":a": {"S": "1"}}),
+          ("value-contains-path", "contains(:a, n)", {":a": {"NS": ["1", "2"]}}),
+          ("size-of-value", "size(:a) = n", {":a": {"S": "x"}}),
+          ("contains-size", "contains(size(l), n)", None),
+          ("exists-on-value", "attribute_exists(:a)", {":a": {"S": "1"}}))],
+    ("scan/too-many-segments", "Scan", {"TableName": "{T}", "Segment": 0, "TotalSegments": 1000001}),
+    ("scan/start-key-extra", "Scan", {"TableName": "{T}", "ExclusiveStartKey": {"pk": S, "x": {"S": "b"}}}),
+    ("scan/unknown-index-consistent", "Scan", {"TableName": "{T}", "ConsistentRead": True, "IndexName": "nope"}),
+    ("batch-get/attributes-and-projection", "BatchGetItem", {"RequestItems": {"{T}": {
+        "Keys": [K], "ProjectionExpression": "n", "AttributesToGet": ["n"]}}}),
+    ("batch-get/names-without-projection", "BatchGetItem", {"RequestItems": {"{T}": {
+        "Keys": [K], "ExpressionAttributeNames": {"#a": "n"}}}}),
+    ("batch-write/put-and-delete-in-one", "BatchWriteItem", {"RequestItems": {"{T}": [
+        {"PutRequest": {"Item": K}, "DeleteRequest": {"Key": K}}]}}),
+    ("batch-write/empty-request", "BatchWriteItem", {"RequestItems": {"{T}": [{}]}}),
+    ("transact-write/two-actions-in-one", "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "{T}", "Item": K}, "Delete": {"TableName": "{T}", "Key": K}}]}),
+    ("transact-write/check-fails", "TransactWriteItems", {"TransactItems": [
+        {"ConditionCheck": {"TableName": "{I}", "Key": K, "ConditionExpression": "attribute_exists(zz)"}}]}),
+    ("transact-get/undefined-name", "TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": "{I}", "Key": K, "ProjectionExpression": "#a"}}]}),
+    ("transact-get/bad-consumed-capacity", "TransactGetItems", {"TransactItems": [{"Get": {"TableName": "{I}", "Key": K}}],
+                                                                "ReturnConsumedCapacity": "BOGUS"}),
+    ("describe/unknown-member", "DescribeTable", {"TableName": "{T}", "Extra": 1}),
+    # --- which refusal comes first when a placeholder is also unused (`_unused` adds one):
+    # expression syntax and operands before it; key-condition shape, key types and key attributes after it
+    *[(f"order/{label}", operation, _unused(body)) for label, operation, body in (
+        ("key-or", "Query", _kq("pk = :v OR sk = :a")),
+        ("key-syntax", "Query", _kq("pk = :v AND AND", {":v": S})),
+        ("filter-on-key", "Query", {**_kq("pk = :v"), "FilterExpression": "sk = :a"}),
+        ("key-nested", "Query", _kq("pk.x = :v", {":v": S})),
+        ("key-type", "Query", _kq("pk = :a", {":a": {"N": "1"}})),
+        ("key-no-partition", "Query", _kq("sk = :a", {":a": {"N": "1"}})),
+        ("key-sort-twice", "Query", _kq("pk = :v AND sk = :a AND sk = :a")),
+        ("key-size", "Query", _kq("pk = :v AND size(sk) = :a")),
+        ("key-between-reversed", "Query", _kq("pk = :v AND sk BETWEEN :a AND :z", {":v": S, ":a": {"N": "2"},
+                                                                                ":z": {"N": "1"}})),
+        ("key-other-attribute", "Query", _kq("pk = :v AND x = :a")),
+        ("filter-same-path", "Query", {**_kq("pk = :v", {":v": S}), "FilterExpression": "a = a"}),
+        ("projection-twice", "Query", {**_kq("pk = :v", {":v": S}), "ProjectionExpression": "a, a"}),
+        ("scan-same-path", "Scan", {"TableName": "{T}", "FilterExpression": "a = a"}),
+        ("scan-arity", "Scan", {"TableName": "{T}", "FilterExpression": "contains(n)"}),
+        ("scan-operand-type", "Scan", {"TableName": "{T}", "FilterExpression": "begins_with(n, :a)",
+                                       "ExpressionAttributeValues": {":a": {"N": "2"}}}),
+        ("update-key-attribute", "UpdateItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                "UpdateExpression": "SET pk = :v", "ExpressionAttributeValues": V}),
+        ("update-same-path", "UpdateItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                            "UpdateExpression": "SET a = :v, a = :v", "ExpressionAttributeValues": V}),
+        ("update-condition-same-path", "UpdateItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                      "UpdateExpression": "SET a = :v", "ConditionExpression": "a = a",
+                                                      "ExpressionAttributeValues": V}),
+        ("delete-same-path", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                            "ConditionExpression": "a = a"}),
+        ("delete-exists-on-value", "DeleteItem", {"TableName": "{T}", "Key": {"pk": {"S": "zz"}},
+                                                  "ConditionExpression": "attribute_exists(:c)",
+                                                  "ExpressionAttributeValues": {":c": {"N": "2"}}}),
+    )],
+    ("order/key-unused-name", "Query", {**_kq("pk = :v AND #k = :a"), "ExpressionAttributeNames": {"#k": "sk", "#u": "x"}}),
+    ("order/key-or-unused-name", "Query", {**_kq("pk = :v OR #k = :a"),
+                                           "ExpressionAttributeNames": {"#k": "sk", "#u": "x"}}),
     # --- whole-request errors
     ("unknown-operation", "Frobnicate", {}),
     ("missing-target", None, {}),
@@ -657,13 +820,25 @@ KNOWN: dict[str, tuple[str, str]] = {
                                                                "PAY_PER_REQUEST table; DynamoDB Local creates it"),
     "update/create-index-without-throughput": ("ValidationException", "DynamoDB needs a new index's throughput on a "
                                                                       "PROVISIONED table; " + _FAILS),
+    "delete-item/empty-key": ("ValidationException", _KEY_WORDS),
+    "delete-item/partial-key": ("ValidationException", _KEY_WORDS),
+    "get/attributes-to-get-twice": ("ValidationException", "DynamoDB's words for a repeated name (as dynalite records "
+                                                           "them); DynamoDB Local has its own"),
+    "scan/start-key-extra": ("ValidationException", "DynamoDB adds why the starting key is invalid"),
+    "transact-get/bad-consumed-capacity": ("ValidationException", "DynamoDB checks the enum; DynamoDB Local ignores "
+                                                                  "the value"),
     # the last {P} case: DynamoDB Local switches the table to PAY_PER_REQUEST here
     "update/on-demand-with-throughput": ("ValidationException", "DynamoDB refuses throughput with PAY_PER_REQUEST; "
                                                                 "DynamoDB Local ignores it and switches"),
 }
 
 #: case id -> why the answers still differ: not yet settled which one is DynamoDB's, or the fix is in shared code
-REMAINING: dict[str, str] = {}
+REMAINING: dict[str, str] = {
+    "update-item/transaction-key-attribute": "DynamoDB Local cancels the transaction with one ValidationError reason "
+                                             "(one reason even when the transaction has two actions); the endpoint "
+                                             "refuses the request up front, as UpdateItem does. Which one DynamoDB "
+                                             "answers is not documented",
+}
 
 
 @pytest.fixture(scope="module")
@@ -679,9 +854,11 @@ def names(servers: dict[str, str]) -> Iterator[dict[str, str]]:
     provisioned = {**composite, "TableName": unique_name("errs-p"), "BillingMode": "PROVISIONED",
                    "ProvisionedThroughput": one,
                    "GlobalSecondaryIndexes": [{**composite["GlobalSecondaryIndexes"][0], "ProvisionedThroughput": one}]}
-    with table_on_each(servers, _create(t)), table_on_each(servers, composite), table_on_each(servers, provisioned):
+    i = unique_name("errs-i")
+    with table_on_each(servers, _create(t)), table_on_each(servers, composite), table_on_each(servers, provisioned), \
+            table_on_each(servers, _create(i), [ITEM]):
         # {N}: a fresh name for CreateTable cases (the DynamoDB Local may be shared by several test runs)
-        yield {"T": t, "C": c, "P": provisioned["TableName"], "N": unique_name("errs-n")}
+        yield {"T": t, "C": c, "P": provisioned["TableName"], "I": i, "N": unique_name("errs-n")}
 
 
 def _fill(body: Any, names: dict[str, str]) -> Any:
@@ -691,7 +868,7 @@ def _fill(body: Any, names: dict[str, str]) -> Any:
         return {"TableName": names["C"], "IndexName": "by-g", "KeyConditionExpression": "g = :v",
                 "ExpressionAttributeValues": V, "ConsistentRead": True}
     text = json.dumps(body)
-    for placeholder in ("T", "C", "P", "N"):
+    for placeholder in ("T", "C", "P", "I", "N"):
         text = text.replace("{%s}" % placeholder, names[placeholder])
     text = text.replace("{BIG}", BIG)
     return json.loads(text)

@@ -18,7 +18,8 @@ from ..errors import ConditionFailed, TableNotFound, TransactionCanceled, Valida
 from ..expressions import Condition, Path
 from ..engines.sqlite import _return_values as returned_values  # the embedded engine's ReturnValues, mirrored
 from ..expressions.evaluate import apply_update, validate_update
-from ..expressions.parse import Substitutions, parse_condition, parse_key_condition, parse_projection, parse_update
+from ..expressions.parse import (Substitutions, check_key_condition, parse_condition, parse_key_condition_text,
+                                 parse_projection, parse_update)
 from ..limits import item_size
 from ..spec import Index, TableSpec
 from ..table import BaseTable
@@ -300,10 +301,10 @@ def update_item(ns: Namespace, req: Json) -> Json:
         actions = legacy.attribute_updates(req["AttributeUpdates"])
     elif text is not None:
         r.expressions += 1
-        actions = parse_update(text, r.subs, key_names=r.spec.table_key_names())
+        actions = parse_update(text, r.subs)
     cond = r.condition()
     r.done()
-    if actions:
+    if actions:  # key attributes among them: refused after the placeholders, as DynamoDB does
         validate_update(actions, r.spec.table_key_names())
     rv = one_of(req, "ReturnValues", _RETURN, "NONE")
     # Capacity is charged for the item before and after (and the index entries they change): when it is
@@ -408,11 +409,12 @@ def query(ns: Namespace, req: Json) -> Json:
             raise ValidationError(f"Query condition missed key schema element: {pk.name}")
     else:
         r.expressions += 1
-        cond = parse_key_condition(req["KeyConditionExpression"], r.subs, partition_key=pk.name,
-                                   sort_key=sk.name if sk else None,
-                                   key_types={k.name: k.type for k in (pk, sk) if k is not None})
+        cond = parse_key_condition_text(req["KeyConditionExpression"], r.subs)
     checks, flt, paths, count_only = _read_common(r, index)
     r.done()
+    if req.get("KeyConditions") is None:  # its rules after the placeholders', as DynamoDB checks them
+        cond = check_key_condition(cond, partition_key=pk.name, sort_key=sk.name if sk else None,
+                                   key_types={k.name: k.type for k in (pk, sk) if k is not None})
     consistent = bool(req.get("ConsistentRead"))
     kc, _ = checks._analyse_query(cond, index, consistent)
     if flt is not None:
@@ -572,12 +574,14 @@ def _tx_action(ns: Namespace, entry: Json, position: int) -> TxAction:
     if kind == "update":
         required(body, "UpdateExpression")
         r.expressions += 1
-        actions = parse_update(body["UpdateExpression"], r.subs, key_names=r.spec.table_key_names())
+        actions = parse_update(body["UpdateExpression"], r.subs)
     cond = r.condition()
     if kind == "check" and cond is None:
         raise ValidationError(f"1 validation error detected: Value null at 'transactItems.{position}.member."
                               "conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
     r.done()
+    if actions:
+        validate_update(actions, r.spec.table_key_names())
     return TxAction(kind, r.name, item, cond, tuple(actions), _rv_on_failure(body))  # type: ignore[arg-type]
 
 

@@ -78,6 +78,8 @@ __all__ = [
     "check_filter_keys",
     "parse_condition",
     "parse_key_condition",
+    "parse_key_condition_text",
+    "check_key_condition",
     "parse_projection",
     "parse_update",
 ]
@@ -280,6 +282,30 @@ def _is_function(node: Any) -> bool:
 _Rule = Generator[Any, Any, Any]
 
 
+def run_rules(rule: _Rule) -> tuple[Any, int]:
+    """Run generator-based recursive descent without Python recursion: (the result, rule resumptions).
+
+    A rule ``yield``s a sub-rule to call it and receives its result; the
+    stack of suspended rules lives in a list, so nesting depth is bounded
+    by memory, not by the interpreter's recursion limit. The resumptions
+    are the parser's work, which tests show linear in the text.
+    """
+    stack = [rule]
+    result: Any = None
+    steps = 0
+    while stack:
+        steps += 1
+        try:
+            sub = stack[-1].send(result)
+        except StopIteration as stop:
+            stack.pop()
+            result = stop.value
+            continue
+        stack.append(sub)
+        result = None
+    return result, steps
+
+
 class _Parser:
     """Recursive descent over DynamoDB's expression grammar, reporting its syntax errors."""
 
@@ -293,24 +319,8 @@ class _Parser:
         self.steps = 0  # rule resumptions: the parser's work, linear in the text
 
     def run(self, rule: _Rule) -> Any:
-        """Run generator-based recursive descent without Python recursion.
-
-        A rule ``yield``s a sub-rule to call it and receives its result; the
-        stack of suspended rules lives in a list, so nesting depth is bounded
-        by memory, not by the interpreter's recursion limit.
-        """
-        stack = [rule]
-        result: Any = None
-        while stack:
-            self.steps += 1
-            try:
-                sub = stack[-1].send(result)
-            except StopIteration as stop:
-                stack.pop()
-                result = stop.value
-                continue
-            stack.append(sub)
-            result = None
+        result, steps = run_rules(rule)
+        self.steps += steps
         return result
 
     # tokens
@@ -887,10 +897,27 @@ def parse_key_condition(
     key schema in use (``partition_key``, ``sort_key``, and ``key_types``
     mapping key names to ``S``/``N``/``B``), it is checked against it too.
     Comparisons written value-first (``:v < sk``) come back path-first.
+
+    With a shared `Substitutions`, DynamoDB's order is: parse every expression of
+    the request (`parse_key_condition_text`), refuse unused placeholders, then
+    check the key condition's shape (`check_key_condition`); this does both
+    halves at once.
     """
-    what = "KeyConditionExpression"
     subs, alone = _subs(names, values)
-    cond = _parse_condition_text(text, subs, what)
+    cond = parse_key_condition_text(text, subs)
+    if alone:
+        subs.check_all_used()
+    return check_key_condition(cond, partition_key=partition_key, sort_key=sort_key, key_types=key_types)
+
+
+def parse_key_condition_text(text: str, subs: Substitutions) -> Condition:
+    """A ``KeyConditionExpression`` parsed as any condition is, its key-condition rules not yet checked."""
+    return _parse_condition_text(text, subs, "KeyConditionExpression")
+
+
+def check_key_condition(cond: Condition, *, partition_key: str | None = None, sort_key: str | None = None,
+                        key_types: Mapping[str, str] | None = None) -> Condition:
+    """The key-condition rules on a parsed condition (see `parse_key_condition`): it, written path-first."""
     _check_key_scalars(cond, [k for k in (partition_key, sort_key) if k is not None])
     normalised = [_key_part(c) for c in _key_parts(cond)]
     tested = [path.name for _, path in normalised]
@@ -900,8 +927,6 @@ def parse_key_condition(
         raise ValidationError("Conditions can be of length 1 or 2 only")
     if partition_key is not None:
         _check_key_schema(normalised, partition_key, sort_key, key_types or {})
-    if alone:
-        subs.check_all_used()
     out = normalised[0][0]
     for c, _ in normalised[1:]:
         out = And(out, c)
@@ -1139,6 +1164,8 @@ def parse_update(
     # DynamoDB resolves the actions' values last to first, too.
     resolved = {id(a): _resolve_action(r, a, targets[id(a)]) for a in reversed(nodes)}
     actions = [resolved[id(a)] for a in nodes]
+    if alone:
+        subs.check_all_used()  # before the key attributes, as DynamoDB checks them
     keys = set(key_names)
     for action in actions:
         if action.path.name in keys:
@@ -1146,8 +1173,6 @@ def parse_update(
                 f"One or more parameter values were invalid: Cannot update attribute {action.path.name}. "
                 "This attribute is part of the key"
             )
-    if alone:
-        subs.check_all_used()
     return actions
 
 
