@@ -42,6 +42,8 @@ class Page:
     scanned_count: int
     #: bytes of the items read before the filter (what DynamoDB charges read capacity for); None if not known
     scanned_bytes: int | None = None
+    #: 4 KB units of the items a local index fetched from its table (charged on top of ``scanned_bytes``)
+    fetched_units: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,8 @@ class Engine(ABC):
         return_item_on_failure: bool = False,
     ) -> Item | None: ...
 
+    # ``whole_items`` (DynamoDB's Select ALL_ATTRIBUTES): on a local index, whole items, what the index
+    # does not project fetched from the table; so is a projection naming attributes it does not project.
     @abstractmethod
     def query(
         self,
@@ -211,6 +215,7 @@ class Engine(ABC):
         start_key: Item | None = None,
         consistent: bool = False,
         count_only: bool = False,
+        whole_items: bool = False,
     ) -> Page: ...
 
     @abstractmethod
@@ -227,6 +232,7 @@ class Engine(ABC):
         total_segments: int | None = None,
         consistent: bool = False,
         count_only: bool = False,
+        whole_items: bool = False,
     ) -> Page: ...
 
     @abstractmethod

@@ -143,7 +143,7 @@ class BaseTable:
             if missing:
                 raise ValidationError(
                     f"One or more parameter values were invalid: Secondary index {index} does not project one "
-                    f"or more filter attributes: {missing}"
+                    f"or more filter attributes: [{', '.join(missing)}]"
                 )
         if self._ttl is None or include_expired:
             return user
@@ -501,7 +501,7 @@ class BaseTable:
         if missing:
             raise ValidationError(
                 f"One or more parameter values were invalid: Global secondary index {index} does not project "
-                f"{missing}"
+                f"[{', '.join(missing)}]"
             )
 
     def _start_key(self, start_key: Mapping[str, Any] | None, index: str | None) -> Item | None:

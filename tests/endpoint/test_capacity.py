@@ -173,3 +173,31 @@ def test_batch_and_transaction_capacity_counts_old_items_and_index_entries(serve
                 local, ours = (send(servers[n], operation, request) for n in ("local", "endpoint"))
                 assert local.status == ours.status == 200, (local.raw, ours.raw)
                 assert ours.body["ConsumedCapacity"] == local.body["ConsumedCapacity"], (operation, mode)
+
+
+#: the table with a KEYS_ONLY local index besides: what it does not project is fetched from the table
+FETCHING = {**TABLE, "LocalSecondaryIndexes": [{"IndexName": "by-l-keys", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                              {"AttributeName": "g", "KeyType": "RANGE"}]}]}
+LQ = {**Q, "IndexName": "by-l-keys"}
+FETCH_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("projected", {**LQ, **INDEXES}),
+    ("projection-fetches", {**LQ, "ProjectionExpression": "d, g", **INDEXES}),
+    ("projection-fetches-consistent", {**LQ, "ProjectionExpression": "d", "ConsistentRead": True}),
+    ("all-attributes", {**LQ, "Select": "ALL_ATTRIBUTES", **INDEXES}),
+    ("all-projected-attributes", {**LQ, "Select": "ALL_PROJECTED_ATTRIBUTES", **INDEXES}),
+    ("count", {**LQ, "Select": "COUNT", **INDEXES}),
+    ("limit", {**LQ, "Select": "ALL_ATTRIBUTES", "Limit": 2}),
+]
+
+
+@pytest.mark.parametrize("case, body", FETCH_CASES, ids=[c[0] for c in FETCH_CASES])
+def test_a_local_index_fetches_what_it_does_not_project_as_dynamodb_local(servers: dict[str, str], case: str,
+                                                                           body: dict[str, Any]) -> None:
+    """A Query of a local index that asks for attributes it does not project (a projection, or Select
+    ALL_ATTRIBUTES) reads them from the table, and each fetched item is charged to the table."""
+    with table_on_each(servers, {"TableName": unique_name("capacity-f"), **FETCHING}, ITEMS) as name:
+        replies = {n: send(url, "Query", {"TableName": name, **body}) for n, url in servers.items()}
+    for n, r in replies.items():
+        assert r.status == 200, (n, r.raw)
+    assert replies["endpoint"].body == replies["local"].body

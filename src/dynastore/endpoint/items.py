@@ -372,6 +372,11 @@ def _read_common(r: _Request, index: str | None) -> tuple[BaseTable, Condition |
     return checks, flt, paths, select == "COUNT"
 
 
+def _whole_items(req: Json, index: str | None) -> bool:
+    """Select ALL_ATTRIBUTES on an index: whole items (a local index fetches them; a global one must project ALL)."""
+    return index is not None and req.get("Select") == "ALL_ATTRIBUTES"
+
+
 def _page_out(ns: Namespace, r: _Request, page: Page, count_only: bool, consistent: bool, index: str | None) -> Json:
     out: Json = {"Count": page.count, "ScannedCount": page.scanned_count}
     if not count_only:
@@ -382,8 +387,10 @@ def _page_out(ns: Namespace, r: _Request, page: Page, count_only: bool, consiste
     def units() -> Units:
         # DynamoDB charges what was read before the filter: the sizes summed, then rounded up to 4 KB units
         read = page.scanned_bytes if page.scanned_bytes is not None else sum(item_size(i) for i in page.items)
-        u = math.ceil(read / 4096) * (1.0 if consistent else 0.5)
-        return Units(u) if index is None else Units(0.0, {r.spec.index(index): u})
+        per_unit = 1.0 if consistent else 0.5
+        u = math.ceil(read / 4096) * per_unit
+        # what a local index fetched from its table is charged to the table, item by item
+        return Units(u) if index is None else Units(page.fetched_units * per_unit, {r.spec.index(index): u})
 
     return out | _capacity(ns, r.req, r.name, units)
 
@@ -424,7 +431,7 @@ def query(ns: Namespace, req: Json) -> Json:
         raise ValidationError("The provided starting key does not match the range key predicate")
     page = ns.engine.query(r.name, kc, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
                            reverse=req.get("ScanIndexForward") is False, start_key=start, consistent=consistent,
-                           count_only=count_only)
+                           count_only=count_only, whole_items=_whole_items(req, index))
     return _page_out(ns, r, page, count_only, consistent, index)
 
 
@@ -458,7 +465,7 @@ def scan(ns: Namespace, req: Json) -> Json:
     consistent = bool(req.get("ConsistentRead"))
     page = ns.engine.scan(r.name, index=index, filter=flt, projection=paths, limit=req.get("Limit"),
                           start_key=_start(r, checks, index), segment=segment, total_segments=total,
-                          consistent=consistent, count_only=count_only)
+                          consistent=consistent, count_only=count_only, whole_items=_whole_items(req, index))
     return _page_out(ns, r, page, count_only, consistent, index)
 
 

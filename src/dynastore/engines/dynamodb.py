@@ -748,6 +748,7 @@ class DynamoDBEngine(Engine):
         start_key: Item | None,
         consistent: bool,
         count_only: bool,
+        whole_items: bool = False,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {"TableName": self.table_prefix + table}
         if index is not None:
@@ -756,6 +757,8 @@ class DynamoDBEngine(Engine):
             params["FilterExpression"] = compile_condition(filter, ph)
         if count_only:
             params["Select"] = "COUNT"
+        elif whole_items:
+            params["Select"] = "ALL_ATTRIBUTES"
         elif projection:
             params["ProjectionExpression"] = compile_projection(projection, ph)
         if limit is not None:
@@ -786,10 +789,12 @@ class DynamoDBEngine(Engine):
         start_key: Item | None = None,
         consistent: bool = False,
         count_only: bool = False,
+        whole_items: bool = False,
     ) -> Steps[Page]:
         ph = Placeholders()
         kce = _key_condition(key_condition, ph)
-        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
+        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only,
+                                   whole_items)
         params["KeyConditionExpression"] = kce
         if reverse:
             params["ScanIndexForward"] = False
@@ -809,9 +814,11 @@ class DynamoDBEngine(Engine):
         total_segments: int | None = None,
         consistent: bool = False,
         count_only: bool = False,
+        whole_items: bool = False,
     ) -> Steps[Page]:
         ph = Placeholders()
-        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only)
+        params = self._read_params(table, ph, index, filter, projection, limit, start_key, consistent, count_only,
+                                   whole_items)
         if total_segments is not None:
             params["Segment"] = segment or 0
             params["TotalSegments"] = total_segments

@@ -638,7 +638,7 @@ class SQLiteEngine(Engine):
     def query(self, table: str, key_condition: KeyCondition, *, index: str | None = None,
               filter: Condition | None = None, projection: Sequence[Path] | None = None,
               limit: int | None = None, reverse: bool = False, start_key: Item | None = None,
-              consistent: bool = False, count_only: bool = False) -> Page:
+              consistent: bool = False, count_only: bool = False, whole_items: bool = False) -> Page:
         m = self._meta.get(table) or self._table(table)
         order = "DESC" if reverse else "ASC"
         if index is None:
@@ -673,7 +673,7 @@ class SQLiteEngine(Engine):
             sql = (f"SELECT b.item, b.size FROM {im.sql_name} i JOIN {m.sql} b "
                    f"ON b.h=i.bh AND b.pk=i.pk AND b.sk=i.sk WHERE {' AND '.join(where)} "
                    f"ORDER BY i.isk {order}, i.pk {order}, i.sk {order}")
-        return self._page(m, im, sql, args, filter, projection, limit, count_only)
+        return self._page(m, im, sql, args, filter, projection, limit, count_only, whole_items)
 
     def _index(self, m: _TableMeta, name: str) -> _IndexMeta:
         im = m.indexes.get(name)
@@ -687,7 +687,7 @@ class SQLiteEngine(Engine):
     def scan(self, table: str, *, index: str | None = None, filter: Condition | None = None,
              projection: Sequence[Path] | None = None, limit: int | None = None,
              start_key: Item | None = None, segment: int | None = None, total_segments: int | None = None,
-             consistent: bool = False, count_only: bool = False) -> Page:
+             consistent: bool = False, count_only: bool = False, whole_items: bool = False) -> Page:
         m = self._meta.get(table) or self._table(table)
         where: list[str] = []
         args: list[Any] = []
@@ -718,11 +718,12 @@ class SQLiteEngine(Engine):
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {cols}"
-        return self._page(m, im if index is not None else None, sql, args, filter, projection, limit, count_only)
+        return self._page(m, im if index is not None else None, sql, args, filter, projection, limit, count_only,
+                          whole_items)
 
     def _page(self, m: _TableMeta, im: _IndexMeta | None, sql: str, args: list[Any],
               filter: Condition | None, projection: Sequence[Path] | None, limit: int | None,
-              count_only: bool) -> Page:
+              count_only: bool, whole_items: bool = False) -> Page:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
@@ -734,6 +735,11 @@ class SQLiteEngine(Engine):
         item: Item | None = None
         full = False
         projected = im.projected if im is not None else None
+        # A local index reads from its table what it does not project, for whole items or a projection that
+        # asks for more (a global one refuses those: Table._check_index_projection); each fetch is charged.
+        fetch = (projected is not None and not count_only and im is not None and im.spec.local
+                 and (whole_items or (projection is not None and any(p.name not in projected for p in projection))))
+        fetched = 0
         # an index that projects part of the item is read (and charged, and paged) by its entries' size
         decode = filter is not None or not count_only or projected is not None
         with self._lock:
@@ -742,15 +748,19 @@ class SQLiteEngine(Engine):
                 scanned += 1
                 last_blob = blob
                 if decode:
-                    decoded: Item = unpack_item(blob)
+                    whole: Item = unpack_item(blob)
+                    decoded = whole
                     if projected is not None:
-                        decoded = {k: v for k, v in decoded.items() if k in projected}
+                        decoded = {k: v for k, v in whole.items() if k in projected}
+                        if fetch:
+                            fetched += -(-size // 4096)  # the table's item, in 4 KB units
                         size = item_size(decoded)
                     item = decoded
                     if filter is None or evaluate(filter, decoded):
                         matched += 1
                         if not count_only:
-                            items.append(project(decoded, projection) if projection is not None else decoded)
+                            out = whole if fetch else decoded
+                            items.append(project(out, projection) if projection is not None else out)
                 else:
                     item = None
                     matched += 1
@@ -767,7 +777,7 @@ class SQLiteEngine(Engine):
             if im is not None:
                 names += tuple(n for n in (im.pk_name, im.sk_name) if n is not None and n not in names)
             last_key = {n: last_item[n] for n in names}
-        return Page(items, last_key, matched, scanned, read)
+        return Page(items, last_key, matched, scanned, read, fetched)
 
     # -- batches -------------------------------------------------------------
 
