@@ -11,6 +11,7 @@ import base64
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from ..codec import deserialize_checked as decode_value
@@ -71,13 +72,23 @@ def _b64(av: Any) -> Any:
     ((tag, v),) = av.items()
     if tag == "B":
         return {"B": base64.b64encode(v).decode()}
+    # Sets leave in DynamoDB Local's order (strings by UTF-16 code units, numbers by value, binaries by their
+    # base64 text), not Python's hash order, which changes from one process to the next.
+    if tag == "SS":
+        return {"SS": sorted(v, key=_utf16)}
+    if tag == "NS":
+        return {"NS": sorted(v, key=Decimal)}
     if tag == "BS":
-        return {"BS": [base64.b64encode(x).decode() for x in v]}
+        return {"BS": sorted(base64.b64encode(x).decode() for x in v)}
     if tag == "M":
         return {"M": {k: _b64(x) for k, x in v.items()}}
     if tag == "L":
         return {"L": [_b64(x) for x in v]}
     return av
+
+
+def _utf16(s: str) -> bytes:
+    return s.encode("utf-16-be", "surrogatepass")
 
 
 def encode_item(item: Mapping[str, Any]) -> Json:
