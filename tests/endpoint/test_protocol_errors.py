@@ -658,6 +658,13 @@ CASES: list[tuple[str, str | None, Any]] = [
     ("transact-get/bad-consumed-capacity", "TransactGetItems", {"TransactItems": [{"Get": {"TableName": "{I}", "Key": K}}],
                                                                 "ReturnConsumedCapacity": "BOGUS"}),
     ("describe/unknown-member", "DescribeTable", {"TableName": "{T}", "Extra": 1}),
+    ("transact-write/empty-token", "TransactWriteItems", {"ClientRequestToken": "", "TransactItems": [
+        {"Put": {"TableName": "{T}", "Item": {"pk": {"S": "tok"}}}}]}),
+    ("put/index-key-type", "PutItem", {"TableName": "{C}", "Item": {**CK, "g": {"N": "5"}}}),
+    ("update-item/index-key-type", "UpdateItem", {"TableName": "{C}", "Key": CK, "UpdateExpression": "SET g = :g",
+                                                  "ExpressionAttributeValues": {":g": {"N": "1"}}}),
+    ("batch-write/index-key-type", "BatchWriteItem", {"RequestItems": {"{C}": [
+        {"PutRequest": {"Item": {**CK, "g": {"N": "5"}}}}]}}),
     # --- which refusal comes first when a placeholder is also unused (`_unused` adds one):
     # expression syntax and operands before it; key-condition shape, key types and key attributes after it
     *[(f"order/{label}", operation, _unused(body)) for label, operation, body in (
@@ -820,6 +827,11 @@ KNOWN: dict[str, tuple[str, str]] = {
                                                                "PAY_PER_REQUEST table; DynamoDB Local creates it"),
     "update/create-index-without-throughput": ("ValidationException", "DynamoDB needs a new index's throughput on a "
                                                                       "PROVISIONED table; " + _FAILS),
+    "transact-write/empty-token": ("ValidationException", "DynamoDB's constraint on ClientRequestToken is a length of "
+                                                          "1 to 36; DynamoDB Local takes an empty one"),
+    **{f"{op}/index-key-type": ("ValidationException", "DynamoDB names the attribute, both types and the index; "
+                                                       "DynamoDB Local stops after 'Type mismatch for Index Key'")
+       for op in ("put", "update-item", "batch-write")},
     "delete-item/empty-key": ("ValidationException", _KEY_WORDS),
     "delete-item/partial-key": ("ValidationException", _KEY_WORDS),
     "get/attributes-to-get-twice": ("ValidationException", "DynamoDB's words for a repeated name (as dynalite records "

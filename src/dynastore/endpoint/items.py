@@ -26,8 +26,8 @@ from ..table import BaseTable
 from ..validation import check_item, check_key, check_projection
 from . import legacy
 from .tables import not_found
-from .wire import (ApiError, Json, decode_item, encode_item, encode_value, json_kind, limit_member, one_of, required,
-                   table_name)
+from .wire import (ApiError, Json, decode_item, encode_item, encode_value, json_kind, length_member, limit_member, one_of,
+                   required, table_name)
 
 if TYPE_CHECKING:
     from .service import Namespace
