@@ -657,10 +657,7 @@ def _each_or_cancel(entries: Sequence[Json], build: Callable[[Json, int], Any]) 
 
 def transact_write_items(ns: Namespace, req: Json) -> Json:
     actions = _each_or_cancel(_tx_items(req), lambda entry, i: _tx_action(ns, entry, i))
-    token = req.get("ClientRequestToken")
-    if token is not None and not 1 <= len(str(token)) <= 36:
-        raise ValidationError(f"1 validation error detected: Value '{token}' at 'clientRequestToken' failed to "
-                              "satisfy constraint: Member must have length less than or equal to 36")
+    token = length_member(req, "ClientRequestToken", 1, 36)
     keys = [(a.table, a.item if a.kind != "put" else _key_of(ns, a.table, a.item)) for a in actions]
     markers = _no_item_twice(ns, keys)
     _check_return_members(req)
