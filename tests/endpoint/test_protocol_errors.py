@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
 from conformance._support import unique_name
 
 from ._raw import send, table_on_each
+from ._verdict import check_marks, judge
 
 S = {"S": "a"}
 K = {"pk": S}
@@ -902,21 +902,11 @@ def test_same_answer(servers: dict[str, str], names: dict[str, str], case: str, 
     if operation == "CreateTable" and request.get("TableName") == names["N"]:
         for url in servers.values():  # a case one server accepted must not leave a table behind for the next
             send(url, "DeleteTable", {"TableName": names["N"]})
-    if case in KNOWN:
-        error_type, _why = KNOWN[case]
-        assert ours != local, f"{case} is marked as a known difference but both answer {ours}"
-        assert ours[:2] == ((400, error_type) if error_type else (200, None)), ours
-        return
-    if case in REMAINING:
-        assert ours != local, f"{case} now answers as DynamoDB Local: take it out of REMAINING"
-        pytest.xfail(REMAINING[case])
-    assert ours == local
+    judge(case, ours, local, KNOWN, REMAINING)
 
 
 def test_every_marked_case_exists() -> None:
-    ids = {c[0] for c in CASES}
-    assert len(ids) == len(CASES)
-    assert set(KNOWN) <= ids and set(REMAINING) <= ids and not set(KNOWN) & set(REMAINING)
+    check_marks(CASES, KNOWN, REMAINING)
 
 
 def test_key_type_cancels_a_transaction_with_the_same_reasons(servers: dict[str, str], names: dict[str, str]) -> None:

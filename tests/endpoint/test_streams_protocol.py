@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from conformance._support import unique_name
 
 from ._raw import Reply, send, table_on_each
+from ._verdict import check_marks, judge
 
 STREAMS = "DynamoDBStreams_20120810"
 _FAILS = "DynamoDB Local fails with a 500 InternalFailure"
@@ -145,21 +145,11 @@ def test_same_answer(servers: dict[str, str], streams: dict[str, dict[str, str]]
                      body: dict[str, Any]) -> None:
     local, ours = (answer(send(servers[label], operation, _fill(body, streams[label]), service=STREAMS),
                           streams[label]) for label in ("local", "endpoint"))
-    if case in KNOWN:
-        error_type, _why = KNOWN[case]
-        assert ours != local, f"{case} is marked as a known difference but both answer {ours}"
-        assert ours[:2] == ((400, error_type) if error_type else (200, None)), ours
-        return
-    if case in REMAINING:
-        assert ours != local, f"{case} now answers as DynamoDB Local: take it out of REMAINING"
-        pytest.xfail(REMAINING[case])
-    assert ours == local
+    judge(case, ours, local, KNOWN, REMAINING)
 
 
 def test_every_marked_case_exists() -> None:
-    ids = {c[0] for c in CASES}
-    assert len(ids) == len(CASES)
-    assert set(KNOWN) <= ids and set(REMAINING) <= ids and not set(KNOWN) & set(REMAINING)
+    check_marks(CASES, KNOWN, REMAINING)
 
 
 def _records(url: str, values: dict[str, str]) -> list[dict[str, Any]]:
