@@ -17,7 +17,7 @@ from ..engine import BatchGetRequest, Page, TxAction, TxGet, WriteRequest
 from ..errors import ConditionFailed, TableNotFound, TransactionCanceled, ValidationError
 from ..expressions import Condition, Path
 from ..engines.sqlite import _return_values as returned_values  # the embedded engine's ReturnValues, mirrored
-from ..expressions.evaluate import apply_update, validate_update
+from ..expressions.evaluate import BAD_OPERAND, apply_update, validate_update
 from ..expressions.parse import (Substitutions, check_key_condition, parse_condition, parse_key_condition_text,
                                  parse_projection, parse_update)
 from ..limits import item_size
@@ -325,6 +325,8 @@ def update_item(ns: Namespace, req: Json) -> Json:
     except ValidationError as e:
         if e.message == "Item size has exceeded the maximum allowed size":
             raise ValidationError("Item size to update has exceeded the maximum allowed size") from None
+        if e.message == BAD_OPERAND and req.get("AttributeUpdates") is not None:
+            raise ValidationError(legacy.TYPE_MISMATCH) from None
         raise
     res: Json = {"Attributes": encode_item(out)} if rv != "NONE" and out else {}
     return res | _capacity(ns, req, r.name, lambda: _write_capacity(r.spec, old, new)) | _collection_metrics(r, key)
@@ -425,7 +427,12 @@ def query(ns: Namespace, req: Json) -> Json:
     consistent = bool(req.get("ConsistentRead"))
     kc, _ = checks._analyse_query(cond, index, consistent)
     if flt is not None:
-        checks._check_query_filter(flt, index)
+        try:
+            checks._check_query_filter(flt, index)
+        except ValidationError as e:
+            if req.get("QueryFilter") is None or not e.message.startswith("Filter Expression "):
+                raise
+            raise ValidationError("QueryFilter " + e.message.removeprefix("Filter Expression ")) from None
     start = _start(r, checks, index)
     if start is not None and start.get(kc.partition_name) != kc.partition_value:
         raise ValidationError("The provided starting key does not match the range key predicate")

@@ -45,7 +45,7 @@ from .tree import (
 _ORDERED = (int, Decimal, str, bytes)
 
 _INVALID_PATH = "The document path provided in the update expression is invalid for update"
-_BAD_OPERAND = "An operand in the update expression has an incorrect data type"
+BAD_OPERAND = "An operand in the update expression has an incorrect data type"
 _NO_ATTRIBUTE = "The provided expression refers to an attribute that does not exist in the item"
 
 
@@ -306,14 +306,14 @@ def _update_value(v: UpdateValue, item: dict[str, Any]) -> Any:
         left = _update_value(la.left, item)
         right = _update_value(la.right, item)
         if type(left) is not list or type(right) is not list:
-            raise ValidationError(_BAD_OPERAND)
+            raise ValidationError(BAD_OPERAND)
         return left + right
     if t is Arithmetic:
         ar: Arithmetic = node
         left = _update_value(ar.left, item)
         right = _update_value(ar.right, item)
         if type(left) not in (int, Decimal) or type(right) not in (int, Decimal):
-            raise ValidationError(_BAD_OPERAND)
+            raise ValidationError(BAD_OPERAND)
         if type(left) is int and type(right) is int:
             result: Any = left + right if ar.op == "+" else left - right
         else:
@@ -459,7 +459,7 @@ def _add(item: dict[str, Any], a: AddAction) -> None:
     kind = type_of(value)
     if kind == "N":
         if type(current) not in (int, Decimal):
-            raise ValidationError(_BAD_OPERAND)
+            raise ValidationError(BAD_OPERAND)
         if type(current) is int and type(value) is int:
             result: Any = current + value
         else:
@@ -469,7 +469,7 @@ def _add(item: dict[str, Any], a: AddAction) -> None:
         container[last] = normalize_number(result)
     else:
         if type(current) is not set or type_of(current) != kind:
-            raise ValidationError(_BAD_OPERAND)
+            raise ValidationError(BAD_OPERAND)
         container[last] = current | value
 
 
@@ -484,7 +484,7 @@ def _delete(item: dict[str, Any], a: DeleteAction) -> None:
     current = container[last]
     value = a.value.value
     if type(current) is not set or type_of(current) != type_of(value):
-        raise ValidationError(_BAD_OPERAND)
+        raise ValidationError(BAD_OPERAND)
     rest = current - value
     if rest:
         container[last] = rest
