@@ -2,7 +2,7 @@
 
 One boto3 workload (get, put with two GSIs, query of 50 items, BatchWriteItem
 of 25 fresh items; the network benchmark's `Workload` plus the batch) runs
-unchanged against five servers, all on 127.0.0.1, taking turns within a round:
+unchanged against six servers, all on 127.0.0.1, taking turns within a round:
 
 - ``endpoint-file``: ``dynastore endpoint --db FILE`` (the tables in a SQLite file)
 - ``endpoint-mem``: ``dynastore endpoint --in-memory``
@@ -20,6 +20,12 @@ in-memory endpoint against DynamoDB Local ``-inMemory`` (>= 1x). Start-up is
 the time from launching the command to its first answered ListTables (the
 endpoint polled every 5 ms, median of several launches; DynamoDB Local and
 moto_server by dynastore.testing every 50 ms, one launch each).
+
+Then, with the same servers and data, a second phase measures each server's
+throughput under concurrent clients (`benchmarks.endpoint_load`: 4 client
+processes started together, a time window and an op bound each; the
+'x4 clients' rows, with the same targets). One sequential client mostly times
+its own CPU, so the sequential rows understate what a server can serve.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+
+from dynastore.testing.servers import LocalServer
 
 from . import workload as w
 from .harness import Config, Op, Report, Row, compare
@@ -68,8 +76,8 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def endpoint_process(db: str | None = None) -> Iterator[tuple[str, float]]:
-    """A ``dynastore endpoint`` process (``--db db``, else ``--in-memory``): (its URL, seconds to first answer)."""
+def endpoint_process(db: str | None = None) -> Iterator[LocalServer]:
+    """A ``dynastore endpoint`` process (``--db db``, else ``--in-memory``), once it answers a ListTables."""
     exe = Path(sys.executable).with_name("dynastore")
     where = ["--db", db] if db is not None else ["--in-memory"]
     t0 = time.perf_counter()
@@ -82,40 +90,53 @@ def endpoint_process(db: str | None = None) -> Iterator[tuple[str, float]]:
         url = line.split("listening on ", 1)[1].split()[0]
         while not _answers(url):
             time.sleep(0.005)
-        yield url, time.perf_counter() - t0
+        yield LocalServer(url, int(url.rsplit(":", 1)[1]), proc.pid, time.perf_counter() - t0)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 @contextmanager
-def null_process() -> Iterator[str]:
-    """`benchmarks.null_server` (canned answers, no work): its URL. The client alone, for the ceiling rows."""
+def null_process() -> Iterator[LocalServer]:
+    """`benchmarks.null_server` (canned answers, no work): the client alone, for the ceiling rows."""
+    t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.null_server"], stdout=subprocess.PIPE, text=True,
                             cwd=str(Path(__file__).resolve().parent.parent))
     try:
         assert proc.stdout is not None
-        yield f"http://127.0.0.1:{int(proc.stdout.readline())}"
+        port = int(proc.stdout.readline())
+        yield LocalServer(f"http://127.0.0.1:{port}", port, proc.pid, time.perf_counter() - t0)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def _batch_op(table: Any, wl: Workload) -> Op:
-    """One BatchWriteItem of `BATCH` fresh items per call (boto3's batch_writer flushes 25 at a time)."""
+def _batch_op(table: Any, base: int = _BATCH_BASE) -> Op:
+    """One BatchWriteItem of `BATCH` fresh items per call (boto3's batch_writer flushes 25 at a time).
+
+    Call ``i`` writes items ``i * BATCH ...`` in partitions from ``base`` on.
+    """
     def op(i: int) -> None:
         with table.batch_writer() as bw:
             for j in range(i * BATCH, (i + 1) * BATCH):
-                bw.put_item(Item=w.item(_BATCH_BASE + j // PER_PARTITION, j))
+                bw.put_item(Item=w.item(base + j // PER_PARTITION, j))
     return op
+
+
+def target_rows(report: Report, name: str, rates: dict[str, float]) -> None:
+    """The rows of one operation: each of `TARGETS`, and the null server's ceiling vs moto (info)."""
+    for ours, base, ratio in TARGETS:
+        report.add(Row(BENCH, f"{name}: {ours} vs {base}", ours, rates[ours], base, rates[base], ratio_min=ratio))
+    report.add(Row(BENCH, f"{name}: boto3 alone (null server) vs moto", "null", rates["null"], "moto", rates["moto"],
+                   note="the highest ratio any server could reach vs moto"))
 
 
 def _median_startup(db_dir: str | None, launches: int) -> float:
     seconds = []
     for n in range(launches):
         db = None if db_dir is None else str(Path(db_dir) / f"startup{n}.db")
-        with endpoint_process(db) as (_, s):
-            seconds.append(s)
+        with endpoint_process(db) as s:
+            seconds.append(s.startup_seconds)
     return sorted(seconds)[len(seconds) // 2]
 
 
@@ -136,15 +157,14 @@ def run(cfg: Config, report: Report, console: Console) -> None:
                                      "endpoint-file": _median_startup(tmp, launches)}
         console.print("starting dynastore endpoint (file, memory), DynamoDB Local (-dbPath, -inMemory), moto_server ...")
         with ExitStack() as stack:
-            urls = {"endpoint-file": stack.enter_context(endpoint_process(str(Path(tmp) / "bench.db")))[0],
-                    "endpoint-mem": stack.enter_context(endpoint_process())[0]}
             ddb_dir = Path(tmp) / "ddblocal"
             ddb_dir.mkdir()
-            for label, server in (("ddblocal-file", dynamodb_local(db_path=str(ddb_dir))),
-                                  ("ddblocal-mem", dynamodb_local(in_memory=True)), ("moto", moto_server())):
-                s = stack.enter_context(server)
-                urls[label], startup[label] = s.endpoint, s.startup_seconds
-            urls["null"] = stack.enter_context(null_process())
+            servers = {label: stack.enter_context(server) for label, server in (
+                ("endpoint-file", endpoint_process(str(Path(tmp) / "bench.db"))),
+                ("endpoint-mem", endpoint_process()), ("ddblocal-file", dynamodb_local(db_path=str(ddb_dir))),
+                ("ddblocal-mem", dynamodb_local(in_memory=True)), ("moto", moto_server()), ("null", null_process()))}
+            for label in ("ddblocal-file", "ddblocal-mem", "moto"):
+                startup[label] = servers[label].startup_seconds
             for label, seconds in startup.items():
                 report.figure(BENCH, "startup", label, seconds)
             for label in ("endpoint-file", "endpoint-mem"):
@@ -153,12 +173,12 @@ def run(cfg: Config, report: Report, console: Console) -> None:
                                value_max=STARTUP_MAX_SECONDS, note=f"median of {launches} launches"))
             report.add(Row(BENCH, "start-up (moto_server)", "moto", startup["moto"], unit="s"))
             paths: dict[str, dict[str, Op]] = {}
-            for label, url in urls.items():
-                table = _boto3_table(url)
+            for label, server in servers.items():
+                table = _boto3_table(server.endpoint)
                 with table.batch_writer() as bw:
                     for it in wl.items:
                         bw.put_item(Item=it)
-                paths[label] = {**wl.boto3_ops(table), "batch": _batch_op(table, wl)}
+                paths[label] = {**wl.boto3_ops(table), "batch": _batch_op(table)}
                 if len(paths[label]["query"](0)) != PER_PARTITION:
                     raise RuntimeError(f"{label}: the loaded data is not there")
             for op in ALL_OPS:
@@ -166,8 +186,7 @@ def run(cfg: Config, report: Report, console: Console) -> None:
                                 budget=budget)
                 for p, v in rates.items():
                     report.figure(BENCH, op, p, v)
-                for ours, base, ratio in TARGETS:
-                    report.add(Row(BENCH, f"{ALL_LABELS[op]}: {ours} vs {base}", ours, rates[ours], base,
-                                   rates[base], ratio_min=ratio))
-                report.add(Row(BENCH, f"{ALL_LABELS[op]}: boto3 alone (null server) vs moto", "null", rates["null"],
-                               "moto", rates["moto"], note="the highest ratio any server could reach vs moto"))
+                target_rows(report, ALL_LABELS[op], rates)
+            from .endpoint_load import concurrent_phase  # it imports this module: not at the top
+
+            concurrent_phase(cfg, report, console, servers, partitions)

@@ -82,11 +82,16 @@ def _dynastore(url: str) -> Iterator[Any]:
         store.close()
 
 
-def _boto3_table(endpoint: str) -> Any:
+def _boto3_resource(endpoint: str, config: Any = None) -> Any:
+    """boto3's DynamoDB resource on ``endpoint`` (``config``: a botocore ``Config``, e.g. retries off)."""
     import boto3
 
-    res = boto3.resource("dynamodb", endpoint_url=endpoint, region_name=REGION,
-                         aws_access_key_id="bench", aws_secret_access_key="bench")
+    return boto3.resource("dynamodb", endpoint_url=endpoint, region_name=REGION, config=config,
+                          aws_access_key_id="bench", aws_secret_access_key="bench")
+
+
+def _boto3_table(endpoint: str) -> Any:
+    res = _boto3_resource(endpoint)
     gsi = [{"IndexName": name, "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"},
                                              {"AttributeName": "created", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"}} for name, pk in (("ByStatus", "status"), ("BySku", "sku"))]
