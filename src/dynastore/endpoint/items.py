@@ -642,16 +642,18 @@ def _tx_items(req: Json) -> Sequence[Json]:
 _TYPE_MISMATCH = _INVALID + "Type mismatch for key"
 
 
-def _each_or_cancel(entries: Sequence[Json], build: Callable[[Json, int], Any]) -> list[Any]:
+def _each_or_cancel(entries: Sequence[Any], build: Callable[[Any, int], Any],
+                    cancels: Callable[[str], bool] = _TYPE_MISMATCH.__eq__) -> list[Any]:
     """``build`` for each entry; a key of the wrong type cancels the transaction with a ValidationError reason
-    for that entry (DynamoDB cancels for "a user error, such as an invalid data format") instead of refusing it."""
+    for that entry (DynamoDB cancels for "a user error, such as an invalid data format") instead of refusing it.
+    ``cancels`` tells such a refusal by its message (PartiQL words it otherwise)."""
     built, reasons = [], []
     for i, entry in enumerate(entries, 1):
         try:
             built.append(build(entry, i))
             reasons.append({"Code": "None"})
         except ValidationError as e:
-            if e.message != _TYPE_MISMATCH:
+            if not cancels(e.message):
                 raise
             reasons.append({"Code": "ValidationError", "Message": e.message})
     if len(built) < len(entries):

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..spec import TableSpec
-from . import items, streams, tables
+from . import items, partiql, streams, tables
 from .wire import ApiError, Json
 
 #: DynamoDB Local's account id, which clients see in ARNs
@@ -228,6 +228,9 @@ OPERATIONS: dict[str, Operation] = {
     "BatchWriteItem": items.batch_write_item,
     "TransactWriteItems": items.transact_write_items,
     "TransactGetItems": items.transact_get_items,
+    "ExecuteStatement": partiql.execute_statement,
+    "BatchExecuteStatement": partiql.batch_execute_statement,
+    "ExecuteTransaction": partiql.execute_transaction,
 }
 
 #: DynamoDB Streams' operations (target prefix ``DynamoDBStreams_20120810.``), served on the same port
