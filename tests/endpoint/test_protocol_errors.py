@@ -663,6 +663,8 @@ CASES: list[tuple[str, str | None, Any]] = [
     ("put/index-key-type", "PutItem", {"TableName": "{C}", "Item": {**CK, "g": {"N": "5"}}}),
     ("update-item/index-key-type", "UpdateItem", {"TableName": "{C}", "Key": CK, "UpdateExpression": "SET g = :g",
                                                   "ExpressionAttributeValues": {":g": {"N": "1"}}}),
+    ("transact-write/index-key-type", "TransactWriteItems", {"TransactItems": [  # cancelled, not refused
+        {"Put": {"TableName": "{C}", "Item": {**CK, "g": {"N": "5"}}}}, {"Put": {"TableName": "{C}", "Item": CK}}]}),
     ("batch-write/index-key-type", "BatchWriteItem", {"RequestItems": {"{C}": [
         {"PutRequest": {"Item": {**CK, "g": {"N": "5"}}}}]}}),
     # --- which refusal comes first when a placeholder is also unused (`_unused` adds one):

@@ -640,11 +640,17 @@ def _tx_items(req: Json) -> Sequence[Json]:
 
 
 _TYPE_MISMATCH = _INVALID + "Type mismatch for key"
+_INDEX_TYPE_MISMATCH = _INVALID + "Type mismatch for Index Key"
+
+
+def _wrong_key_type(message: str) -> bool:
+    """A refusal for a key or index key value of the wrong type: in a transaction, a cancellation reason."""
+    return message == _TYPE_MISMATCH or message.startswith(_INDEX_TYPE_MISMATCH)
 
 
 def _each_or_cancel(entries: Sequence[Any], build: Callable[[Any, int], Any],
-                    cancels: Callable[[str], bool] = _TYPE_MISMATCH.__eq__) -> list[Any]:
-    """``build`` for each entry; a key of the wrong type cancels the transaction with a ValidationError reason
+                    cancels: Callable[[str], bool] = _wrong_key_type) -> list[Any]:
+    """``build`` for each entry; a key (or index key) of the wrong type cancels the transaction with a ValidationError reason
     for that entry (DynamoDB cancels for "a user error, such as an invalid data format") instead of refusing it.
     ``cancels`` tells such a refusal by its message (PartiQL words it otherwise)."""
     built, reasons = [], []
