@@ -83,6 +83,9 @@ CREATE TABLE IF NOT EXISTS _dynastore_tokens (
 """
 
 
+#: WAL pages between automatic checkpoints (see `SQLiteEngine._connect`)
+_WAL_PAGES = 10_000
+
 #: see `SQLiteEngine.journaled`
 Journal = Callable[[sqlite3.Connection, TableSpec, tuple[bytes, bytes], "Item | None", "Item | None"], None]
 
@@ -263,6 +266,10 @@ class SQLiteEngine(Engine):
             conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             if self.kind != "memory":
                 conn.execute("PRAGMA journal_mode=WAL")
+                # Checkpoints every ~40 MB of WAL rather than SQLite's 4 MB: a page written again before the
+                # checkpoint is copied once, which made puts ~20% and 25-item batches ~25% cheaper (measured
+                # with two GSIs, whose entries scatter writes over many pages).
+                conn.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
         except sqlite3.Error as e:
             raise StoreUnavailable(f"cannot open SQLite database {self.path!r}: {e}", cause=e) from None
