@@ -93,6 +93,8 @@ def test_tags_creation_times_and_table_changes_survive_a_restart(tmp_path: Path,
         assert table["CreationDateTime"] == created
         assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 2
         assert table["ProvisionedThroughput"]["WriteCapacityUnits"] == 3
+        # on demand since it was made, then provisioned: the summary keeps the time (as DynamoDB Local shows it)
+        assert table["BillingModeSummary"] == {"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": created}
         # a table deleted and made again starts without the old one's tags
         c.delete_table(TableName="other")
         create(c, "other")

@@ -75,7 +75,8 @@ class Tags(PerTable):
 
 
 class TableSettings(PerTable):
-    """Table settings the engine does not model: ``deletion_protection`` ("1" when on)."""
+    """Table settings the engine does not model: ``deletion_protection`` ("1" when on), and the billing summary's
+    time, on-demand limits and the last disabled stream (see `tables`)."""
 
     sql = "_dynastore_endpoint_settings"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..engine import TableInfo
@@ -15,6 +17,17 @@ if TYPE_CHECKING:
 _INVALID = "One or more parameter values were invalid: "
 _BILLING = ("PROVISIONED", "PAY_PER_REQUEST")
 _VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+_TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+_SSE_TYPES = ("AES256", "KMS")
+#: UpdateTable members that change something (DynamoDB Local answers "Nothing to update" to a request with
+#: none of them, even one with TableClass, SSESpecification, ReplicaUpdates or WarmThroughput, which it ignores)
+_CHANGES = ("ProvisionedThroughput", "BillingMode", "GlobalSecondaryIndexUpdates", "StreamSpecification",
+            "DeletionProtectionEnabled", "OnDemandThroughput")
+
+# the keys of `PerTable` settings (see `Namespace.settings`) beyond ``deletion_protection``
+_PAY_PER_REQUEST_SINCE = "pay_per_request_since"  # BillingModeSummary.LastUpdateToPayPerRequestDateTime
+_ON_DEMAND = "on_demand"  # the table's OnDemandThroughput, "[read, write]"; an index's is "on_demand:<index>"
+_LATEST_STREAM = "latest_stream"  # the ARN of the stream last disabled, which DescribeTable still shows
 
 
 def not_found() -> ApiError:
@@ -119,12 +132,69 @@ def spec_from_request(req: Json) -> TableSpec:
 def _stream(req: Json) -> Json:
     stream: Json = req.get("StreamSpecification") or {}
     view = stream.get("StreamViewType")
-    if stream.get("StreamEnabled") and not view:
-        raise ValidationError("Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams.")
     if view is not None and view not in _VIEWS:
         raise ValidationError(f"1 validation error detected: Value '{view}' at 'streamSpecification.streamViewType' "
                               f"failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(_VIEWS)}]")
+    if req.get("StreamSpecification") is not None and stream.get("StreamEnabled") is None:
+        raise ValidationError("Stream StreamEnabled was null")
+    if stream.get("StreamEnabled") is not None and type(stream["StreamEnabled"]) is not bool:
+        raise ApiError("SerializationException", "Unexpected value type in payload: StreamEnabled")
+    if stream.get("StreamEnabled") and not view:
+        raise ValidationError("Invalid StreamViewType: Stream ViewType must not be null or empty when enabling streams.")
+    if stream.get("StreamEnabled") is False and view is not None:
+        raise ValidationError("Invalid StreamViewType: Stream StreamEnabled was false but a StreamViewType was present.")
     return stream
+
+
+def _ignored_settings(req: Json) -> None:
+    """Check ``TableClass`` and ``SSESpecification``, which DynamoDB Local accepts and ignores (it never reports
+    ``TableClassSummary`` or ``SSEDescription``): values DynamoDB refuses are refused in its words."""
+    one_of(req, "TableClass", _TABLE_CLASSES, "STANDARD")
+    sse = req.get("SSESpecification")
+    if sse is None:
+        return
+    if not isinstance(sse, dict):
+        raise ApiError("SerializationException", "Unexpected value type in payload: SSESpecification")
+    if sse.get("Enabled") is not None and type(sse["Enabled"]) is not bool:
+        raise ApiError("SerializationException", "Unexpected value type in payload: Enabled")
+    if sse.get("SSEType") is not None and sse["SSEType"] not in _SSE_TYPES:
+        raise ValidationError(f"1 validation error detected: Value '{sse['SSEType']}' at 'sSESpecification.sSEType' "
+                              f"failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(_SSE_TYPES)}]")
+
+
+def _on_demand(od: Any, index: str | None = None) -> tuple[int, int] | None:
+    """An ``OnDemandThroughput`` (of the table, or of global index ``index``) checked as DynamoDB Local checks it
+    on CreateTable: both members, each -1 (no limit) or at least 1. None when not given."""
+    if od is None:
+        return None
+    if not isinstance(od, dict):
+        raise ApiError("SerializationException", "Unexpected value type in payload: OnDemandThroughput")
+    read, write = (long_member(od.get(m)) for m in ("MaxReadRequestUnits", "MaxWriteRequestUnits"))
+    if read is None or write is None:
+        raise ValidationError(_TABLE_UNITS if index is None else _INDEX_UNITS)
+    for member, value in (("MaxReadRequestUnits", read), ("MaxWriteRequestUnits", write)):
+        if value < 1 and value != -1:
+            raise ValidationError(_INVALID + f"Requested {member} for OnDemandThroughput for "
+                                  f"{'table' if index is None else 'index : ' + index} is outside of valid range")
+    return read, write
+
+
+def _index_on_demand_key(index: str) -> str:
+    return f"{_ON_DEMAND}:{index}"
+
+
+def _create_settings(req: Json, spec: TableSpec) -> dict[str, str]:
+    """The `PerTable` settings a CreateTable request gives its table, checked before anything is made."""
+    _ignored_settings(req)
+    out: dict[str, str] = {}
+    table_od = _on_demand(req.get("OnDemandThroughput"))
+    if table_od is not None and spec.billing_mode == "PAY_PER_REQUEST":
+        out[_ON_DEMAND] = json.dumps(table_od)
+    for ix in req.get("GlobalSecondaryIndexes") or ():
+        index_od = _on_demand(ix.get("OnDemandThroughput"), ix["IndexName"])
+        if index_od is not None:
+            out[_index_on_demand_key(ix["IndexName"])] = json.dumps(index_od)
+    return out
 
 
 def _gsi(ix: Json, keys: Any, billing: str) -> Index:
@@ -159,11 +229,28 @@ def _throughput(read: int | None, write: int | None) -> Json:
             "ReadCapacityUnits": read or 0, "WriteCapacityUnits": write or 0}
 
 
+def _index_throughput(spec: TableSpec, ix: Index) -> Json:
+    """A global index's ``ProvisionedThroughput``, as DynamoDB Local shows it: the units alone, none on demand
+    (where Local keeps showing an index's old units after a switch from PROVISIONED)."""
+    if spec.billing_mode == "PAY_PER_REQUEST":
+        return {}
+    return {"ProvisionedThroughput": {"ReadCapacityUnits": ix.read_capacity or spec.read_capacity,
+                                      "WriteCapacityUnits": ix.write_capacity or spec.write_capacity}}
+
+
+def _max_units(setting: str | None) -> Json | None:
+    if setting is None:
+        return None
+    read, write = json.loads(setting)
+    return {"MaxReadRequestUnits": read, "MaxWriteRequestUnits": write}
+
+
 def describe(ns: Namespace, info: TableInfo) -> Json:
     """DescribeTable's ``Table`` for ``info``."""
     spec = info.spec
     arn = ns.table_arn(spec.name)
-    created = round(info.created, 3) if info.created is not None else ns.created_at(spec.name)
+    created = _created(ns, info)
+    settings = ns.settings.of(spec.name)
     types: dict[str, str] = {}
     for k in spec.key_attributes():
         types.setdefault(k.name, k.type)
@@ -178,8 +265,14 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
         "ItemCount": info.item_count,
         "TableArn": arn,
     }
-    if spec.billing_mode == "PAY_PER_REQUEST":
-        out["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": created}
+    since = settings.get(_PAY_PER_REQUEST_SINCE)
+    if since is not None or spec.billing_mode == "PAY_PER_REQUEST":
+        # once on demand, a table keeps the summary (with the last switch's time) when provisioned again
+        out["BillingModeSummary"] = {"BillingMode": spec.billing_mode,
+                                     "LastUpdateToPayPerRequestDateTime": float(since) if since else created}
+    table_od = _max_units(settings.get(_ON_DEMAND))
+    if table_od is not None and spec.billing_mode == "PAY_PER_REQUEST" and -1 not in table_od.values():
+        out["OnDemandThroughput"] = table_od  # DynamoDB Local leaves a limit with -1 (none) out
     lsis = [ix for ix in spec.indexes if ix.local]
     gsis = [ix for ix in spec.indexes if not ix.local]
     sizes = ns.engine.index_sizes(spec.name) if spec.indexes else {}
@@ -193,25 +286,25 @@ def describe(ns: Namespace, info: TableInfo) -> Json:
         out["GlobalSecondaryIndexes"] = [
             {"IndexName": ix.name, "KeySchema": key_schema(ix.partition_key, ix.sort_key),  # type: ignore[arg-type]
              "Projection": projection_shape(ix), "IndexStatus": info.index_status.get(ix.name, "ACTIVE"),
-             "ProvisionedThroughput": _throughput(ix.read_capacity or spec.read_capacity,
-                                                  ix.write_capacity or spec.write_capacity),
-             **_index_size(sizes, ix.name), "IndexArn": f"{arn}/index/{ix.name}"}
+             **_index_throughput(spec, ix), **_index_size(sizes, ix.name), "IndexArn": f"{arn}/index/{ix.name}",
+             **_present("OnDemandThroughput", _max_units(settings.get(_index_on_demand_key(ix.name))))}
             for ix in gsis
         ]
+    stream_arn = info.stream_arn if spec.stream is not None else settings.get(_LATEST_STREAM)
     if spec.stream is not None:
         out["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": spec.stream}
-        if info.stream_arn:
-            out["LatestStreamArn"] = info.stream_arn
-            out["LatestStreamLabel"] = info.stream_arn.rsplit("/", 1)[-1]
-    out["DeletionProtectionEnabled"] = _protected(ns, spec.name)
+    if stream_arn:  # a disabled stream is still the latest, as DynamoDB shows it
+        out["LatestStreamLabel"] = stream_arn.rsplit("/", 1)[-1]
+        out["LatestStreamArn"] = stream_arn
+    out["DeletionProtectionEnabled"] = settings.get("deletion_protection") == "1"
     return out
 
 
+def _present(key: str, value: Any) -> Json:
+    return {} if value is None else {key: value}
+
+
 _PROTECTED = "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
-
-
-def _protected(ns: Namespace, name: str) -> bool:
-    return ns.settings.of(name).get("deletion_protection") == "1"
 
 
 def _protection(req: Json) -> bool | None:
@@ -247,6 +340,7 @@ def info_of(ns: Namespace, name: str) -> TableInfo:
 def create_table(ns: Namespace, req: Json) -> Json:
     spec = spec_from_request(req)
     protection = _protection(req)
+    settings = _create_settings(req, spec)
     try:
         ns.engine.create_table(spec)
     except TableExists:
@@ -256,6 +350,8 @@ def create_table(ns: Namespace, req: Json) -> Json:
     # a table of the same name deleted behind the endpoint's back leaves nothing behind
     ns.tags.remove(spec.name)
     ns.settings.remove(spec.name)
+    if settings:
+        ns.settings.add(spec.name, settings)
     _set_protection(ns, spec.name, protection)
     if req.get("Tags"):
         ns.tags.add(spec.name, {t["Key"]: t["Value"] for t in req["Tags"]})
@@ -286,9 +382,8 @@ def delete_table(ns: Namespace, req: Json) -> Json:
 def update_table(ns: Namespace, req: Json) -> Json:
     name = table_name(req)
     info = info_of(ns, name)
-    if not any(req.get(k) is not None for k in ("ProvisionedThroughput", "BillingMode", "GlobalSecondaryIndexUpdates",
-                                                "StreamSpecification", "SSESpecification", "ReplicaUpdates",
-                                                "TableClass", "DeletionProtectionEnabled")):
+    _ignored_settings(req)
+    if not any(req.get(k) is not None for k in _CHANGES):
         raise ValidationError("Nothing to update")
     updates = list(req.get("GlobalSecondaryIndexUpdates") or ())
     if req.get("GlobalSecondaryIndexUpdates") is not None and not updates and len(
@@ -303,13 +398,15 @@ def update_table(ns: Namespace, req: Json) -> Json:
     # everything is checked before anything changes
     capacity = _capacity_change(info.spec, req, updates)
     created = [_new_index(info.spec, req, u["Create"]) for u in updates if u.get("Create")]
-    stream = _stream(req) if req.get("StreamSpecification") is not None else None
+    stream = _stream_change(info, req)
     protection = _protection(req)
+    settings, unset = _changed_settings(ns, info, req, updates, capacity, stream)
+    deleted = [u["Delete"].get("IndexName") for u in updates if u.get("Delete")]
+    before = describe(ns, info) if deleted else None
     ns.forget(name)
     try:
-        for u in updates:
-            if u.get("Delete"):
-                _drop_index(ns, name, u["Delete"].get("IndexName"))
+        for index_name in deleted:
+            _drop_index(ns, name, index_name)
         if capacity is not None:
             ns.engine.set_capacity(name, **capacity)
         for index in created:
@@ -322,9 +419,85 @@ def update_table(ns: Namespace, req: Json) -> Json:
         if stream is not None:
             ns.engine.set_stream(name, stream.get("StreamViewType") if stream.get("StreamEnabled") else None)
         _set_protection(ns, name, protection)
+        if unset:
+            ns.settings.remove(name, unset)
+        if settings:
+            ns.settings.add(name, settings)
     finally:
         ns.forget(name)  # again: a request in the meantime may have cached the old spec
-    return {"TableDescription": describe(ns, info_of(ns, name))}
+    answer = describe(ns, info_of(ns, name))
+    _as_in_progress(answer, before, [ix.name for ix in created], deleted)
+    return {"TableDescription": answer}
+
+
+def _as_in_progress(answer: Json, before: Json | None, created: list[str], deleted: list[str]) -> None:
+    """UpdateTable's answer shows an index it creates as ``CREATING`` and one it deletes as ``DELETING``, as
+    DynamoDB (and Local) answer; the endpoint has done either by then, so DescribeTable shows the outcome."""
+    indexes: list[Json] = answer.get("GlobalSecondaryIndexes") or []
+    for i, ix in enumerate(indexes):
+        if ix["IndexName"] in created:
+            status = {"IndexStatus": "CREATING", "Backfilling": False}
+            indexes[i] = {k: v for k, v in {**ix, **status}.items() if k not in ("IndexSizeBytes", "ItemCount")}
+    for position, ix in enumerate((before or {}).get("GlobalSecondaryIndexes") or ()):
+        if ix["IndexName"] in deleted:
+            indexes.insert(position, {**ix, "IndexStatus": "DELETING", "IndexSizeBytes": 0, "ItemCount": 0})
+    if indexes:
+        answer["GlobalSecondaryIndexes"] = indexes
+
+
+def _stream_change(info: TableInfo, req: Json) -> Json | None:
+    """UpdateTable's ``StreamSpecification`` (None: not given), checked as DynamoDB checks it."""
+    if req.get("StreamSpecification") is None:
+        return None
+    stream = _stream(req)
+    if stream["StreamEnabled"] and info.spec.stream is not None:
+        raise ValidationError("Table already has an enabled stream")
+    if not stream["StreamEnabled"] and info.spec.stream is None:
+        raise ValidationError("Table has no stream to disable")
+    return stream
+
+
+def _changed_settings(ns: Namespace, info: TableInfo, req: Json, updates: list[Json],
+                      capacity: dict[str, Any] | None, stream: Json | None) -> tuple[dict[str, str], list[str]]:
+    """The `PerTable` settings UpdateTable adds (or replaces) and those it takes off, checked."""
+    spec = info.spec
+    mode = capacity["billing_mode"] if capacity is not None else spec.billing_mode
+    add: dict[str, str] = {}
+    unset: list[str] = []
+    if mode != spec.billing_mode and mode == "PAY_PER_REQUEST":
+        add[_PAY_PER_REQUEST_SINCE] = repr(round(time.time(), 3))
+    elif mode != spec.billing_mode:
+        if _PAY_PER_REQUEST_SINCE not in ns.settings.of(spec.name):  # on demand since it was made
+            add[_PAY_PER_REQUEST_SINCE] = repr(_created(ns, info))
+        unset.append(_ON_DEMAND)
+    if stream is not None and not stream["StreamEnabled"] and info.stream_arn:
+        add[_LATEST_STREAM] = info.stream_arn
+    elif stream is not None:
+        unset.append(_LATEST_STREAM)
+    table_od = _on_demand(req.get("OnDemandThroughput"))
+    if table_od is not None and mode == "PAY_PER_REQUEST":  # DynamoDB Local ignores it on a provisioned table
+        add[_ON_DEMAND] = json.dumps(table_od)
+    globals_ = {ix.name for ix in spec.indexes if not ix.local}
+    for u in updates:
+        if (u.get("Update") or {}).get("OnDemandThroughput") is not None and mode == "PAY_PER_REQUEST":
+            index = u["Update"].get("IndexName")
+            if index not in globals_:
+                raise ValidationError("Invalid global secondary index name")
+            add[_index_on_demand_key(index)] = json.dumps(_on_demand(u["Update"]["OnDemandThroughput"], index))
+        if u.get("Create"):
+            index = u["Create"]["IndexName"]
+            index_od = _on_demand(u["Create"].get("OnDemandThroughput"), index)
+            if index_od is None and mode == "PAY_PER_REQUEST":
+                index_od = (-1, -1)  # no limit, as DynamoDB Local shows an index it makes on demand
+            if index_od is not None:
+                add[_index_on_demand_key(index)] = json.dumps(index_od)
+        if u.get("Delete"):
+            unset.append(_index_on_demand_key(u["Delete"].get("IndexName")))
+    return add, unset
+
+
+def _created(ns: Namespace, info: TableInfo) -> float:
+    return round(info.created, 3) if info.created is not None else ns.created_at(info.spec.name)
 
 
 def _drop_index(ns: Namespace, table: str, index: Any) -> None:
@@ -336,6 +509,8 @@ def _drop_index(ns: Namespace, table: str, index: Any) -> None:
 
 def _new_index(spec: TableSpec, req: Json, create: Json) -> Index:
     """The global index an UpdateTable ``Create`` asks for, checked."""
+    if not req.get("AttributeDefinitions"):
+        raise ValidationError("No Attribute Schema Defined")
     if any(ix.name == create.get("IndexName") for ix in spec.indexes):
         raise ValidationError("Attempting to create an index which already exists")
     types = {d["AttributeName"]: d["AttributeType"] for d in req.get("AttributeDefinitions") or ()}
@@ -384,7 +559,10 @@ def _capacity_change(spec: TableSpec, req: Json, updates: list[Json]) -> dict[st
     ``Update``s, checked as DynamoDB checks them; None when they change nothing."""
     mode = one_of(req, "BillingMode", _BILLING, spec.billing_mode)
     tp = req.get("ProvisionedThroughput")
-    changes = [u["Update"] for u in updates if u.get("Update")]
+    # on demand, an index Update of its OnDemandThroughput alone is not a capacity change (see `_changed_settings`)
+    changes = [u["Update"] for u in updates if u.get("Update") and (
+        mode == "PROVISIONED" or u["Update"].get("ProvisionedThroughput") is not None
+        or u["Update"].get("OnDemandThroughput") is None)]
     gone = {(u.get("Delete") or {}).get("IndexName") for u in updates}
     if mode == "PAY_PER_REQUEST":
         if tp is not None or changes:
