@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import TableInfo
 from ..errors import TableExists, TableNotFound, ValidationError
 from ..spec import Index, KeyAttribute, TableSpec, key_schema, projection_shape
-from .wire import ApiError, Json, long_member, one_of, required, table_name
+from .wire import ApiError, Json, json_kind, long_member, one_of, required, table_name, text
 
 if TYPE_CHECKING:
     from .service import Namespace
@@ -615,16 +615,28 @@ def update_ttl(ns: Namespace, req: Json) -> Json:
     name = table_name(req)
     required(req, "TimeToLiveSpecification")
     ttl = req["TimeToLiveSpecification"]
-    required(ttl, "Enabled", "AttributeName")
+    if not isinstance(ttl, dict):
+        raise ApiError("SerializationException", f"{json_kind(ttl)} can not be converted to a TimeToLiveSpecification")
+    required(ttl, "Enabled", "AttributeName", within="TimeToLiveSpecification")
+    enabled = ttl["Enabled"]
+    if type(enabled) is not bool and type(enabled) is not int:  # JSON numbers pass as DynamoDB Local takes them
+        raise ApiError("SerializationException", f"{json_kind(enabled)} can not be converted to a Boolean")
+    attribute = text(ttl, "AttributeName")
+    assert attribute is not None
+    if not 1 <= len(attribute) <= 255:
+        raise ValidationError("Names of key attributes and attributes projected into an index must be between 1 and "
+                              "255 characters, inclusive")
     current = info_of(ns, name).spec.ttl_attribute
-    if ttl["Enabled"] and current is not None:
+    if current is not None and current != attribute:
+        raise ValidationError("TimeToLive is active on a different AttributeName")
+    if enabled and current is not None:
         raise ValidationError("TimeToLive is already enabled")
-    if not ttl["Enabled"] and current is None:
+    if not enabled and current is None:
         raise ValidationError("TimeToLive is already disabled")
     ns.forget(name)
-    ns.engine.set_ttl(name, ttl["AttributeName"] if ttl["Enabled"] else None)
+    ns.engine.set_ttl(name, attribute if enabled else None)
     ns.forget(name)
-    return {"TimeToLiveSpecification": {"Enabled": bool(ttl["Enabled"]), "AttributeName": ttl["AttributeName"]}}
+    return {"TimeToLiveSpecification": {"Enabled": bool(enabled), "AttributeName": attribute}}
 
 
 def describe_ttl(ns: Namespace, req: Json) -> Json:

@@ -103,11 +103,13 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def required(req: Json, *names: str) -> None:
-    """DynamoDB's "N validation errors detected" for absent required members."""
+def required(req: Json, *names: str, within: str = "") -> None:
+    """DynamoDB's "N validation errors detected" for absent required members (of member ``within``, if given)."""
     missing = [n for n in names if req.get(n) is None]
     if missing:
-        parts = [f"Value null at '{_camel(n)}' failed to satisfy constraint: Member must not be null" for n in missing]
+        at = f"{_camel(within)}." if within else ""
+        parts = [f"Value null at '{at}{_camel(n)}' failed to satisfy constraint: Member must not be null"
+                 for n in missing]
         noun = "error" if len(parts) == 1 else "errors"
         raise ValidationError(f"{len(parts)} validation {noun} detected: " + "; ".join(parts))
 
