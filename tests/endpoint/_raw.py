@@ -35,6 +35,15 @@ class Reply:
         return b.get("Message", b.get("message"))
 
 
+def canonical(v: Any) -> Any:
+    """An answer's values with set members sorted, to compare answers whatever order each server lists them in."""
+    if isinstance(v, dict):
+        return {k: sorted(x) if k in ("SS", "NS", "BS") else canonical(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [canonical(x) for x in v]
+    return v
+
+
 def send(url: str, operation: str | None, body: Any, *, auth: str | None = AUTH, gzipped: bool = False,
          conn: http.client.HTTPConnection | None = None, service: str = "DynamoDB_20120810") -> Reply:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()

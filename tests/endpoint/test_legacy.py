@@ -10,7 +10,7 @@ import pytest
 
 from conformance._support import unique_name
 
-from ._raw import send, table_on_each
+from ._raw import canonical, send, table_on_each
 
 S, N = "S", "N"
 
@@ -25,15 +25,6 @@ def table(servers: dict[str, str]) -> Iterator[str]:
                                        {"AttributeName": "sk", "AttributeType": N}]}
     with table_on_each(servers, create, items) as name:
         yield name
-
-
-def canonical(v: Any) -> Any:
-    """Sets compare as sets: servers list their members in any order."""
-    if isinstance(v, dict):
-        return {k: sorted(x) if k in ("SS", "NS", "BS") else canonical(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [canonical(x) for x in v]
-    return v
 
 
 def both(servers: dict[str, str], operation: str, body: dict[str, Any]) -> Any:

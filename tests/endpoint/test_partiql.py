@@ -28,7 +28,7 @@ from dynastore.expressions import partiql
 from dynastore.expressions.parse import run_rules
 from dynastore.expressions.partiql import Insert, parse_statement
 
-from ._raw import send, table_on_each
+from ._raw import canonical, send, table_on_each
 from .test_clients import CREDENTIALS, _aws
 
 KEYED = {
@@ -46,23 +46,15 @@ ROWS = [{"pk": {"S": p}, "sk": {"N": str(k)}, "v": {"N": str(k * 10)}, "g": {"S"
         for p in "ab" for k in range(5)]
 
 
-def _sorted_sets(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: sorted(x) if k in ("SS", "NS", "BS") else _sorted_sets(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_sorted_sets(x) for x in v]
-    return v
-
-
 def outcome(call: Any, *, ordered: bool = True) -> Any:
     """What a call answered, comparable across servers: its items (sets sorted), or its error."""
     try:
         r = call()
     except ClientError as e:
         err = e.response["Error"]
-        extra = {k: _sorted_sets(v) for k, v in e.response.items() if k in ("CancellationReasons", "Item")}
+        extra = {k: canonical(v) for k, v in e.response.items() if k in ("CancellationReasons", "Item")}
         return ("error", err["Code"], err.get("Message"), json.dumps(extra, sort_keys=True))
-    r = {k: _sorted_sets(v) for k, v in r.items() if k not in ("ResponseMetadata", "NextToken", "LastEvaluatedKey",
+    r = {k: canonical(v) for k, v in r.items() if k not in ("ResponseMetadata", "NextToken", "LastEvaluatedKey",
                                                                 "ConsumedCapacity")}
     if not ordered and "Items" in r:
         r["Items"] = sorted(r["Items"], key=lambda i: json.dumps(i, sort_keys=True))
@@ -141,7 +133,7 @@ def test_select_pages_with_next_token(clients: dict[str, Any], tables: Any) -> N
                 if "NextToken" not in r:
                     break
                 kw["NextToken"] = r["NextToken"]
-            pages[name] = sorted(json.dumps(_sorted_sets(i), sort_keys=True) for i in seen)
+            pages[name] = sorted(json.dumps(canonical(i), sort_keys=True) for i in seen)
         assert pages["endpoint"] == pages["local"] and pages["endpoint"], statement
     # a token is opaque and checked: made up, or taken to another statement, it is refused
     token = clients["endpoint"].execute_statement(Statement=f'SELECT * FROM "{keyed}" WHERE pk = \'a\'', Limit=2)["NextToken"]
