@@ -474,8 +474,8 @@ class BaseTable:
                 )
         return kc, index
 
-    def _check_query_filter(self, filter: Condition | None, index: str | None) -> None:
-        """A query's filter may not name the keys it queries by (DynamoDB's rule)."""
+    def _check_query_filter(self, filter: Condition | None, index: str | None, what: str = "Filter Expression") -> None:
+        """A query's filter may not name the keys it queries by (DynamoDB's rule); ``what`` names the filter."""
         if filter is None or not isinstance(filter, Condition):
             return
         if index is None:
@@ -487,7 +487,7 @@ class BaseTable:
         for k in keys:
             if k in used:
                 raise ValidationError(
-                    f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {k}"
+                    f"{what} can only contain non-primary key attributes: Primary key attribute: {k}"
                 )
 
     def _check_index_projection(self, paths: tuple[Path, ...] | None, index: str | None) -> None:

@@ -427,12 +427,8 @@ def query(ns: Namespace, req: Json) -> Json:
     consistent = bool(req.get("ConsistentRead"))
     kc, _ = checks._analyse_query(cond, index, consistent)
     if flt is not None:
-        try:
-            checks._check_query_filter(flt, index)
-        except ValidationError as e:
-            if req.get("QueryFilter") is None or not e.message.startswith("Filter Expression "):
-                raise
-            raise ValidationError("QueryFilter " + e.message.removeprefix("Filter Expression ")) from None
+        checks._check_query_filter(flt, index, "QueryFilter" if req.get("QueryFilter") is not None
+                                   else "Filter Expression")
     start = _start(r, checks, index)
     if start is not None and start.get(kc.partition_name) != kc.partition_value:
         raise ValidationError("The provided starting key does not match the range key predicate")

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..codec import type_of
 from ..errors import ValidationError
+from ..expressions.evaluate import type_word
 from ..expressions import (
     Action,
     AddAction,
@@ -45,9 +46,6 @@ _SCALARS = ("S", "N", "B")
 _TYPES = {**dict.fromkeys(("LE", "LT", "GE", "GT", "BETWEEN", "CONTAINS", "NOT_CONTAINS", "IN"), _SCALARS),
           "BEGINS_WITH": ("S", "B")}
 _INVALID = "One or more parameter values were invalid: "
-#: the words DynamoDB's legacy refusals name a type with
-_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "L": "LIST",
-               "M": "MAP", "SS": "STRING SET", "NS": "NUMBER SET", "BS": "BINARY SET"}
 #: what an AttributeUpdates that cannot apply to the item is refused with, whatever the action
 TYPE_MISMATCH = "Type mismatch for attribute to update"
 PAIRS = {"Expected": "ConditionExpression", "QueryFilter": "FilterExpression", "ScanFilter": "FilterExpression",
@@ -165,14 +163,14 @@ def attribute_updates(updates: Json) -> list[Action]:
         elif action == "DELETE":
             if value is not None and kind not in ("SS", "NS", "BS"):
                 raise ValidationError(_INVALID + f"DELETE action with value is not supported for the type "
-                                      f"{_TYPE_WORDS.get(kind or '', kind)}")
+                                      f"{type_word(kind or '')}")
             actions.append(RemoveAction(path) if value is None else DeleteAction(path, Value(value)))
         elif kind == "L":  # ADD of a list appends it (to an empty one when there is none)
             actions.append(SetAction(path, ListAppend(IfNotExists(path, Value([])), Value(value))))
         elif kind in ("N", "SS", "NS", "BS"):
             actions.append(AddAction(path, Value(value)))
         else:
-            raise ValidationError(_INVALID + f"ADD action is not supported for the type {_TYPE_WORDS.get(kind or '', kind)}")
+            raise ValidationError(_INVALID + f"ADD action is not supported for the type {type_word(kind or '')}")
     return actions
 
 

@@ -618,8 +618,8 @@ def execute_transaction(ns: Namespace, req: Json) -> Json:
             raise ApiError("ResourceNotFoundException", "Requested resource not found") from None
         raise
     token = length_member(req, "ClientRequestToken", 1, 36)
-    markers = _no_item_twice(ns, [(a.table, a.item if a.kind != "put" else {
-        k: a.item[k] for k in ns.spec(a.table).table_key_names()}) for a in actions])
+    markers = _no_item_twice(ns, [(a.table, a.item if a.kind != "put" else items._key_of(ns, a.table, a.item))
+                                  for a in actions])
     try:
         with ns.in_flight.transaction(markers, write=True, token=token):
             ns.engine.transact_write(actions, token=token)

@@ -164,13 +164,11 @@ def limit_member(req: Json, most: int | None = None, too_many: str = "") -> int 
 def length_member(req: Json, name: str, least: int, most: int) -> Any:
     """A string member's value, its length checked with DynamoDB's constraint message (None when absent)."""
     value = req.get(name)
-    if value is None:
-        return None
-    for bound, broken, words in ((least, len(str(value)) < least, "greater"), (most, len(str(value)) > most, "less")):
-        if broken:
-            raise ValidationError(f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to "
-                                  f"satisfy constraint: Member must have length {words} than or equal to {bound}")
-    return value
+    if value is None or least <= len(str(value)) <= most:
+        return value
+    words, bound = ("greater", least) if len(str(value)) < least else ("less", most)
+    raise ValidationError(f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to satisfy "
+                          f"constraint: Member must have length {words} than or equal to {bound}")
 
 
 _WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*\Z")

@@ -366,14 +366,14 @@ def validate_update(actions: Sequence[Action], key_names: Iterable[str]) -> None
             if kind not in ("N", "SS", "NS", "BS"):
                 raise ValidationError(
                     "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-                    f"operator: ADD, operand type: {_type_word(kind)}"
+                    f"operator: ADD, operand type: {type_word(kind)}"
                 )
         elif type(a) is DeleteAction:
             kind = type_of(a.value.value)
             if kind not in ("SS", "NS", "BS"):
                 raise ValidationError(
                     "Invalid UpdateExpression: Incorrect operand type for operator or function; "
-                    f"operator: DELETE, operand type: {_type_word(kind)}"
+                    f"operator: DELETE, operand type: {type_word(kind)}"
                 )
     check_paths_disjoint(update_paths(actions))
 
@@ -384,7 +384,8 @@ _TYPE_WORDS = {
 }
 
 
-def _type_word(kind: str) -> str:
+def type_word(kind: str) -> str:
+    """The word DynamoDB's refusals name a type with (``SS`` -> ``STRING SET``)."""
     return _TYPE_WORDS.get(kind, kind)
 
 
